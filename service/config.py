@@ -1,0 +1,73 @@
+"""Settings from environment variables, with defaults that work from a fresh clone.
+
+Every variable is documented in the README's Configuration table; add new ones there too.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from service.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number; set it to e.g. {default}") from None
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not an integer; set it to e.g. {default}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable; build with Settings.from_env()."""
+
+    sources_dir: Path = PROJECT_ROOT.parent / "shared" / "sources"
+    ontology_dir: Path = PROJECT_ROOT / "ontology"
+    graph_dir: Path = PROJECT_ROOT / "graph"
+    output_dir: Path = PROJECT_ROOT / "var" / "dataset"
+    store_path: Path | None = None  # on-disk pyoxigraph store; None = in memory
+    query_timeout: float = 30.0
+    max_results: int = 100_000
+    max_request_bytes: int = 1_048_576
+    update_token: str | None = None
+    federation_allowlist: tuple[str, ...] = field(default_factory=tuple)
+    public_base: str | None = None  # host that serves the canonical namespace, e.g. http://127.0.0.1:8000/
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        store = os.environ.get("CPKG_STORE_PATH") or None
+        allow = tuple(u for u in _env("CPKG_FEDERATION_ALLOWLIST", "").split() if u)
+        return cls(
+            sources_dir=Path(_env("CPKG_SOURCES_DIR", str(cls.sources_dir))),
+            ontology_dir=Path(_env("CPKG_ONTOLOGY_DIR", str(cls.ontology_dir))),
+            graph_dir=Path(_env("CPKG_GRAPH_DIR", str(cls.graph_dir))),
+            output_dir=Path(_env("CPKG_OUTPUT_DIR", str(cls.output_dir))),
+            store_path=Path(store) if store else None,
+            query_timeout=_env_float("CPKG_QUERY_TIMEOUT", cls.query_timeout),
+            max_results=_env_int("CPKG_MAX_RESULTS", cls.max_results),
+            max_request_bytes=_env_int("CPKG_MAX_REQUEST_BYTES", cls.max_request_bytes),
+            update_token=os.environ.get("CPKG_UPDATE_TOKEN") or None,
+            federation_allowlist=allow,
+            public_base=os.environ.get("CPKG_PUBLIC_BASE") or None,
+        )

@@ -1,0 +1,53 @@
+"""Namespaces and prefixes, declared once for code, queries, serializers and the query UI.
+
+A test checks that every Turtle file in ontology/ and graph/ binds these prefixes to the
+same IRIs, so a prefix means one thing everywhere in the project.
+"""
+
+from __future__ import annotations
+
+from rdflib import Namespace
+
+BASE = "https://w3id.org/cpkg/"
+CPKG = Namespace(BASE + "def#")  # the ontology (classes, properties, concept schemes)
+CPR = Namespace(BASE + "id/")  # resources the graph mints
+GRAPH = Namespace(BASE + "graph/")  # named graphs of the built dataset
+SHAPES = Namespace(BASE + "shapes#")
+
+ORG = Namespace("http://www.w3.org/ns/org#")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+OA = Namespace("http://www.w3.org/ns/oa#")
+TIME = Namespace("http://www.w3.org/2006/time#")
+SCHEMA = Namespace("https://schema.org/")
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+
+# prefix -> namespace IRI, in the order they are shown to users.
+PREFIXES: dict[str, str] = {
+    "cpkg": str(CPKG),
+    "cpr": str(CPR),
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "org": str(ORG),
+    "prov": str(PROV),
+    "oa": str(OA),
+    "time": str(TIME),
+    "schema": str(SCHEMA),
+    "eli": str(ELI),
+    "foaf": str(FOAF),
+    "sh": "http://www.w3.org/ns/shacl#",
+    "void": "http://rdfs.org/ns/void#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "cpgraph": str(GRAPH),
+    "cpsh": str(SHAPES),
+}
+
+
+def sparql_prologue() -> str:
+    """PREFIX lines for every project prefix, for queries and the query UI."""
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
