@@ -1,0 +1,176 @@
+"""The `cpkg` command: build the dataset, validate contributions, serve SPARQL.
+
+Exit codes (pySHACL-style): 0 success / conforms, 1 does not conform (SHACL or quotes),
+2 error the user can fix (missing sources, malformed RDF, unreadable file, bad option).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from service import __version__
+from service.config import Settings
+from service.errors import CpkgError, ValidationFailed
+
+EXIT_OK = 0
+EXIT_NONCONFORMANT = 1
+EXIT_ERROR = 2
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """Settings from the environment, overridden by command-line options."""
+    settings = Settings.from_env()
+    overrides: dict[str, object] = {}
+    if getattr(args, "sources", None):
+        overrides["sources_dir"] = Path(args.sources)
+    if getattr(args, "output", None):
+        overrides["output_dir"] = Path(args.output)
+    if getattr(args, "store_path", None):
+        overrides["store_path"] = Path(args.store_path)
+    return dataclasses.replace(settings, **overrides)  # type: ignore[arg-type]
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from service.build import build_dataset
+
+    report = build_dataset(_settings(args))
+    print(report.summary())
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from service.validate import validate
+
+    report = validate([Path(f) for f in args.files], _settings(args))
+    print(report.to_json() if args.format == "json" else report.to_text())
+    return EXIT_OK if report.conforms else EXIT_NONCONFORMANT
+
+
+# --- Other subcommands ------------------------------------------------------------------------
+# Subcommands implemented in other modules are imported lazily, so `cpkg build`/`validate` work
+# even while those modules are missing or being written. Add new ones here and in _parser().
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from service.server import serve  # provided by the SPARQL endpoint (service/server.py)
+    except ImportError as exc:
+        if getattr(exc, "name", None) not in ("service.server", None):
+            raise  # service.server exists but one of *its* imports failed: show the real error
+        print(
+            "cpkg serve is not available: service.server.serve could not be imported "
+            f"({exc}); the SPARQL endpoint is not installed in this checkout",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    data = [Path(f) for f in args.data or []]
+    serve(_settings(args), args.host, args.port, args.workers, data)
+    return EXIT_OK
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    """`cpkg push`: load the built dataset into a remote SPARQL store (service/push.py)."""
+    from service.push import push_dataset
+    from service.store.remote import RemoteStore
+
+    settings = _settings(args)
+    endpoint = args.endpoint or settings.sparql_endpoint
+    if not endpoint:
+        print("error: cpkg push needs --endpoint URL (or CPKG_SPARQL_ENDPOINT)", file=sys.stderr)
+        return EXIT_ERROR
+    store = RemoteStore(
+        endpoint,
+        update_endpoint=args.update_endpoint or settings.sparql_update_endpoint,
+        user=args.user or settings.sparql_user,
+        password=args.password or settings.sparql_password,
+        auth=args.auth or settings.sparql_auth,
+        token=args.token or settings.sparql_token,
+        update_timeout=settings.sparql_update_timeout,
+    )
+    dataset = Path(args.dataset) if args.dataset else settings.output_dir / "dataset.nq"
+    report = push_dataset(store, dataset, batch_size=args.batch_size, prune=args.prune)
+    print(report.summary())
+    return EXIT_OK
+
+
+def _add_push(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    push = sub.add_parser("push", help="load the built dataset into a remote SPARQL store")
+    push.add_argument("--endpoint", metavar="URL", help="query endpoint ($CPKG_SPARQL_ENDPOINT)")
+    push.add_argument("--update-endpoint", metavar="URL", help="default: the query endpoint")
+    push.add_argument("--user", metavar="U")
+    push.add_argument("--password", metavar="P")
+    push.add_argument("--auth", choices=("digest", "basic"), help="HTTP auth (default digest)")
+    push.add_argument("--token", metavar="T", help="bearer token instead of user/password")
+    push.add_argument("--dataset", metavar="FILE", help="default: var/dataset/dataset.nq")
+    push.add_argument("--batch-size", type=int, default=2000, metavar="N")
+    push.add_argument("--prune", action="store_true", help="drop graphs not in the dataset")
+    push.set_defaults(func=cmd_push)
+
+
+# --- end of other subcommands ----------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cpkg",
+        description="Knowledge graph on police child-protection failures: build, validate, serve.",
+        epilog="Exit codes: 0 ok/conforms, 1 does not conform, 2 error.",
+    )
+    parser.add_argument("--version", action="version", version=f"cpkg {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sources_help = "directory of the source texts (default: $CPKG_SOURCES_DIR or ../shared/sources)"
+
+    build = sub.add_parser("build", help="validate the graph and write the dataset")
+    build.add_argument("--sources", metavar="DIR", help=sources_help)
+    build.add_argument(
+        "--output",
+        metavar="DIR",
+        help="output directory (default: $CPKG_OUTPUT_DIR or var/dataset)",
+    )
+    build.set_defaults(func=cmd_build)
+
+    validate = sub.add_parser(
+        "validate", help="check RDF files against the shapes, together with the project graph"
+    )
+    validate.add_argument(
+        "files", nargs="+", metavar="FILE", help="Turtle, N-Triples, TriG, JSON-LD or RDF/XML"
+    )
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.add_argument("--sources", metavar="DIR", help=sources_help)
+    validate.set_defaults(func=cmd_validate)
+
+    serve = sub.add_parser("serve", help="serve the dataset over SPARQL")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=None, metavar="N")
+    serve.add_argument("--data", nargs="+", metavar="FILE", help="serve these files instead")
+    serve.add_argument("--store-path", metavar="DIR", help="on-disk store (default: in memory)")
+    serve.add_argument("--sources", metavar="DIR", help=sources_help)
+    serve.set_defaults(func=cmd_serve)
+    _add_push(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `cpkg` console script; returns the exit code."""
+    args = _parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except ValidationFailed as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_NONCONFORMANT
+    except CpkgError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""SHACL validation, readable: for the build, and for a contributor checking their own files.
+
+A contribution is validated together with the project's ontology and graph, so it can refer to
+resources that already exist; each result names the contribution file that defines its focus node.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyshacl
+from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.term import Node
+
+from service.config import Settings
+from service.errors import ConfigError
+from service.loading import (
+    XSD_STRING,
+    LoadedFile,
+    display_path,
+    load_project,
+    parse_file,
+    to_rdflib,
+    to_store,
+)
+from service.sources import QuoteReport, compact, load_sources, verify_quotes
+
+PROJECT_GRAPH = "project graph"
+
+
+@dataclass(frozen=True)
+class ShaclResult:
+    """One sh:ValidationResult, with terms compacted for people to read."""
+
+    severity: str
+    focus_node: str
+    path: str | None
+    message: str
+    value: str | None
+    component: str
+    source_shape: str
+    file: str
+
+    def format(self) -> str:
+        lines = [f"{self.severity}: {self.focus_node}  [{self.file}]"]
+        if self.path:
+            lines.append(f"  path:       {self.path}")
+        lines.append(f"  message:    {self.message}")
+        if self.value is not None:
+            lines.append(f"  value:      {self.value}")
+        lines.append(f"  constraint: {self.component}")
+        lines.append(f"  shape:      {self.source_shape}")
+        return "\n".join(lines)
+
+
+@dataclass
+class ValidationReport:
+    """Outcome of validating data: SHACL results plus quote verification."""
+
+    shacl_conforms: bool
+    results: list[ShaclResult]
+    quotes: QuoteReport
+    files: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def conforms(self) -> bool:
+        return self.shacl_conforms and self.quotes.ok
+
+    @property
+    def violations(self) -> list[ShaclResult]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+    def to_text(self) -> str:
+        head = "Conforms" if self.conforms else "Does not conform"
+        lines = [
+            f"{head}: {len(self.violations)} violation(s), "
+            f"{len(self.results) - len(self.violations)} warning/info result(s), "
+            f"quotes verified {self.quotes.verified}/{self.quotes.total} "
+            f"({', '.join(self.files) or 'no files'})"
+        ]
+        lines.extend(r.format() for r in self.results)
+        lines.extend(f.message() for f in self.quotes.failures)
+        return "\n".join(lines)
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), indent=2, ensure_ascii=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "conforms": self.conforms,
+            "shacl_conforms": self.shacl_conforms,
+            "files": self.files,
+            "results": [asdict(r) for r in self.results],
+            "quotes": {
+                "total": self.quotes.total,
+                "verified": self.quotes.verified,
+                "failures": [asdict(f) for f in self.quotes.failures],
+            },
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def shapes_path(settings: Settings) -> Path:
+    """The SHACL shapes file: ontology/shapes.ttl."""
+    return settings.ontology_dir / "shapes.ttl"
+
+
+def split_shapes(
+    files: Sequence[LoadedFile], settings: Settings
+) -> tuple[LoadedFile, list[LoadedFile]]:
+    """Separate the shapes file from the data (shapes are not validated as data)."""
+    target = shapes_path(settings).resolve()
+    shapes = [f for f in files if f.path.resolve() == target]
+    if not shapes:
+        raise ConfigError(
+            f"SHACL shapes not found: {display_path(target)}; the build needs ontology/shapes.ttl"
+        )
+    return shapes[0], [f for f in files if f.path.resolve() != target]
+
+
+def run_shacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
+    """pySHACL with SPARQL-based constraints on; the data graph already holds the ontology.
+
+    No RDFS/OWL inference: sh:targetClass and sh:class follow rdfs:subClassOf in the data graph
+    by themselves, and skipping inference keeps validation well under a second.
+    """
+    conforms, results_graph, _ = pyshacl.validate(
+        data,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        allow_infos=True,
+        abort_on_first=False,
+        inplace=True,
+    )
+    assert isinstance(results_graph, Graph)
+    return bool(conforms), results_graph
+
+
+def _term(node: Node | None, data: Graph | None = None) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, URIRef):
+        return compact(str(node))
+    if isinstance(node, Literal):
+        text = str(node)
+        shown = repr(text) if len(text) <= 200 else repr(text[:197] + "...")
+        if node.datatype is not None and str(node.datatype) != XSD_STRING:
+            return f"{text if len(text) <= 200 else shown} ({compact(str(node.datatype))})"
+        return shown
+    if isinstance(node, BNode) and data is not None:
+        parent = next(iter(data.subject_predicates(node)), None)
+        if parent is not None:
+            return f"_:{node} (object of {_term(parent[0], data)} {_term(parent[1])})"
+    return f"_:{node}"
+
+
+def _path(graph: Graph, node: Node | None) -> str | None:
+    """SHACL property paths in SPARQL-like notation."""
+    if node is None:
+        return None
+    if isinstance(node, URIRef):
+        return compact(str(node))
+    for predicate, fmt in (
+        (SH.inversePath, "^{}"),
+        (SH.zeroOrMorePath, "{}*"),
+        (SH.oneOrMorePath, "{}+"),
+        (SH.zeroOrOnePath, "{}?"),
+    ):
+        inner = graph.value(node, predicate)
+        if inner is not None:
+            return fmt.format(_path(graph, inner))
+    alternatives = graph.value(node, SH.alternativePath)
+    if alternatives is not None:
+        return "(" + "|".join(_path(graph, n) or "" for n in Collection(graph, alternatives)) + ")"
+    if graph.value(node, RDF.first) is not None:
+        return "/".join(_path(graph, n) or "" for n in Collection(graph, node))
+    return f"_:{node}"
+
+
+def shacl_results(results: Graph, data: Graph, origin: Mapping[str, str]) -> list[ShaclResult]:
+    """Turn pySHACL's results graph into readable records, violations first."""
+    out: list[ShaclResult] = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        focus = results.value(result, SH.focusNode)
+        severity = results.value(result, SH.resultSeverity)
+        messages = sorted(str(m) for m in results.objects(result, SH.resultMessage))
+        out.append(
+            ShaclResult(
+                severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+                focus_node=_term(focus, data),
+                path=_path(results, results.value(result, SH.resultPath)),
+                message="; ".join(messages) or "(no message)",
+                value=_term(v) if (v := results.value(result, SH.value)) is not None else None,
+                component=_term(results.value(result, SH.sourceConstraintComponent)),
+                source_shape=_term(results.value(result, SH.sourceShape)),
+                file=origin.get(str(focus), PROJECT_GRAPH),
+            )
+        )
+    rank = {"Violation": 0, "Warning": 1, "Info": 2}
+    out.sort(key=lambda r: (rank.get(r.severity, 3), r.file, r.focus_node, r.path or "", r.message))
+    return out
+
+
+def subject_origins(files: Sequence[LoadedFile]) -> dict[str, str]:
+    """Subject value -> label of the first file (in order given) that describes it."""
+    origin: dict[str, str] = {}
+    for f in files:
+        for q in f.quads:
+            origin.setdefault(str(getattr(q.subject, "value", q.subject)), f.label)
+    return origin
+
+
+def validate(data_files: Sequence[Path], settings: Settings) -> ValidationReport:
+    """Validate contribution files against the shapes, together with the project's data.
+
+    Results whose focus node is defined in a contribution name that file; the rest say
+    "project graph". Quotes are verified for the contribution's evidence only.
+    """
+    started = time.perf_counter()
+    if not data_files:
+        raise ConfigError("no files to validate; give one or more RDF files")
+    contribution = [
+        parse_file(
+            Path(p), Path(p).resolve().as_uri(), label=str(p), bnode_prefix=f"c{i}_{Path(p).stem}"
+        )
+        for i, p in enumerate(data_files)
+    ]
+    shapes, project = split_shapes(load_project(settings), settings)
+    data = to_rdflib([*project, *contribution])
+    shacl_conforms, results_graph = run_shacl(data, to_rdflib([shapes]))
+    origin = subject_origins(contribution)
+    results = shacl_results(results_graph, data, origin)
+
+    store = to_store([*project, *contribution])
+    sources = load_sources(store, settings)
+    quotes = verify_quotes(
+        store,
+        sources,
+        {str(f.graph.value): f.label for f in contribution},
+        only_graphs={str(f.graph.value) for f in contribution},
+    )
+    return ValidationReport(
+        shacl_conforms=shacl_conforms,
+        results=results,
+        quotes=quotes,
+        files=[f.label for f in contribution],
+        seconds=time.perf_counter() - started,
+    )

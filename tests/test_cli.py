@@ -1,0 +1,127 @@
+"""The `cpkg` console script (service/cli.py): output and exit codes 0 / 1 / 2, run for real."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from service import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = Path(__file__).parent / "fixtures" / "build"
+CONTRIB = FIXTURE / "contribution"
+
+
+def run(args: list[str], project: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "CPKG_SOURCES_DIR": str(project / "sources"),
+        "CPKG_ONTOLOGY_DIR": str(project / "ontology"),
+        "CPKG_GRAPH_DIR": str(project / "graph"),
+        "CPKG_OUTPUT_DIR": str(project / "out"),
+        **extra,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE, root)
+    return root
+
+
+def test_build_ok_prints_summary_and_exits_0(project: Path) -> None:
+    result = run(["build"], project)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "triples" in out and "quotes verified 5/5" in out and "conflicts: 1" in out
+    assert "cpkg:Claim 3" in out and "claims: 6" in out
+    assert (project / "out" / "dataset.trig").is_file()
+
+
+def test_build_output_option(project: Path, tmp_path: Path) -> None:
+    result = run(["build", "--output", str(tmp_path / "elsewhere")], project)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "elsewhere" / "stats.json").is_file()
+
+
+def test_build_nonconforming_exits_1_without_traceback(project: Path) -> None:
+    findings = project / "graph" / "findings.ttl"
+    findings.write_text(
+        findings.read_text(encoding="utf-8").replace("Constabel welcomed", "Constable welcomed"),
+        encoding="utf-8",
+    )
+    result = run(["build"], project)
+    assert result.returncode == 1
+    assert "cpr:mention-constabel" in result.stderr and "report-b.txt" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (project / "out").exists()
+
+
+def test_build_missing_sources_exits_2(project: Path, tmp_path: Path) -> None:
+    result = run(["build", "--sources", str(tmp_path / "missing")], project)
+    assert result.returncode == 2
+    assert "CPKG_SOURCES_DIR=/path/to/sources" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_build_malformed_turtle_exits_2(project: Path) -> None:
+    (project / "graph" / "bad.ttl").write_text("<urn:a> <urn:b> .\n", encoding="utf-8")
+    result = run(["build"], project)
+    assert result.returncode == 2
+    assert "bad.ttl:1:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_validate_exit_codes(project: Path, tmp_path: Path) -> None:
+    good = run(["validate", str(CONTRIB / "good.ttl")], project)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert good.stdout.startswith("Conforms")
+
+    bad = run(["validate", str(CONTRIB / "bad.ttl")], project)
+    assert bad.returncode == 1
+    for part in ("cpr:finding-d", "cpkg:count", "a finding needs one integer", "bad.ttl"):
+        assert part in bad.stdout
+
+    as_json = run(["validate", "--format", "json", str(CONTRIB / "bad.ttl")], project)
+    assert as_json.returncode == 1 and '"conforms": false' in as_json.stdout
+
+    missing = run(["validate", str(tmp_path / "nope.ttl")], project)
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+
+    (tmp_path / "broken.ttl").write_text("<urn:a> <urn:b>\n", encoding="utf-8")
+    broken = run(["validate", str(tmp_path / "broken.ttl")], project)
+    assert broken.returncode == 2 and "broken.ttl:" in broken.stderr
+    assert "Traceback" not in broken.stderr
+
+
+def test_serve_without_server_module_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "service.server", None)  # makes the import fail
+    assert cli.main(["serve"]) == 2
+    assert "not available" in capsys.readouterr().err
+
+
+def test_serve_calls_server_serve_with_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[object, ...]] = []
+    fake = type(sys)("service.server")
+    fake.serve = lambda *args: calls.append(args)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "service.server", fake)
+    args = ["serve", "--port", "9999", "--workers", "3", "--data", "a.ttl", "--store-path", "st"]
+    assert cli.main(args) == 0
+    [(settings, host, port, workers, data)] = calls
+    assert (host, port, workers, data) == ("127.0.0.1", 9999, 3, [Path("a.ttl")])
+    assert settings.store_path == Path("st")  # type: ignore[attr-defined]

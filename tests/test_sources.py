@@ -1,0 +1,121 @@
+"""Source documents and quote verification (service/sources.py) on the tests/fixtures/build tree."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from service.config import Settings
+from service.errors import SourceError
+from service.loading import load_project, to_store
+from service.sources import (
+    QuoteReport,
+    load_sources,
+    nearest_passage,
+    resolve_sources_dir,
+    verify_quotes,
+)
+
+FIXTURE = Path(__file__).parent / "fixtures" / "build"
+
+
+def make_project(tmp_path: Path) -> Settings:
+    """A writable copy of the fixture project, and Settings pointing at it."""
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE, root)
+    return Settings(
+        sources_dir=root / "sources",
+        ontology_dir=root / "ontology",
+        graph_dir=root / "graph",
+        output_dir=tmp_path / "out",
+    )
+
+
+def check(settings: Settings) -> QuoteReport:
+    files = load_project(settings)
+    store = to_store(files)
+    sources = load_sources(store, settings)
+    return verify_quotes(store, sources, {str(f.graph.value): f.label for f in files})
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture changed: {old!r} not in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_all_fixture_quotes_verified_including_curly_quotes_and_double_spaces(
+    tmp_path: Path,
+) -> None:
+    report = check(make_project(tmp_path))
+    assert report.failures == []
+    assert (report.verified, report.total) == (5, 5)
+
+
+def test_quote_not_found_names_claim_file_source_quote_and_nearest_passage(tmp_path: Path) -> None:
+    settings = make_project(tmp_path)
+    # straight quotes instead of the source's curly ones: the commonest transcription mistake
+    edit(settings.graph_dir / "findings.ttl", "“inadequate”", '\\"inadequate\\"')
+    edit(settings.graph_dir / "findings.ttl", "The Chief Constabel", "The Chief Constable")
+    report = check(settings)
+    assert report.total == 5 and report.verified == 3
+    assert len(report.failures) == 2, "all failures are collected, not only the first"
+    by_claim = {f.claim: f for f in report.failures}
+    failure = by_claim["cpr:finding-a"]
+    assert failure.file.endswith("graph/findings.ttl")
+    assert failure.source_iri == "cpr:source-a" and failure.source_file == "report-a.txt"
+    assert '"inadequate"' in failure.quote
+    assert failure.nearest is not None and "“inadequate”" in failure.nearest
+    message = failure.message()
+    for part in ("cpr:finding-a", "findings.ttl", "cpr:source-a", "report-a.txt", "not found"):
+        assert part in message
+    assert "cpr:mention-constabel" in by_claim
+
+
+def test_prefix_and_suffix_must_match_around_the_quote(tmp_path: Path) -> None:
+    settings = make_project(tmp_path)
+    edit(settings.graph_dir / "findings.ttl", 'oa:suffix " again later"', 'oa:suffix " and"')
+    edit(settings.graph_dir / "findings.ttl", 'oa:prefix "The inspectors "', 'oa:prefix "Two "')
+    report = check(settings)
+    assert [f.claim for f in report.failures] == ["cpr:finding-b"]
+    assert "oa:prefix" in report.failures[0].problem
+
+
+def test_suffix_alone_selects_an_occurrence(tmp_path: Path) -> None:
+    settings = make_project(tmp_path)
+    edit(settings.graph_dir / "findings.ttl", 'oa:prefix "The inspectors " ;', "")
+    edit(settings.graph_dir / "findings.ttl", 'oa:suffix " again later"', 'oa:suffix " and judged"')
+    assert check(settings).failures == []
+
+
+def test_sha256_mismatch_is_a_source_error(tmp_path: Path) -> None:
+    settings = make_project(tmp_path)
+    with (settings.sources_dir / "report-b.txt").open("a", encoding="utf-8") as fh:
+        fh.write("edited\n")
+    with pytest.raises(SourceError) as exc:
+        check(settings)
+    message = str(exc.value)
+    assert "cpr:source-b" in message and "SHA-256" in message and "report-b.txt" in message
+
+
+def test_missing_source_file_is_a_source_error(tmp_path: Path) -> None:
+    settings = make_project(tmp_path)
+    (settings.sources_dir / "report-a.txt").unlink()
+    with pytest.raises(SourceError, match="report-a.txt.*not found"):
+        check(settings)
+
+
+def test_missing_sources_dir_says_where_it_looked_and_how_to_fix(tmp_path: Path) -> None:
+    settings = Settings(sources_dir=tmp_path / "nowhere")
+    with pytest.raises(SourceError) as exc:
+        resolve_sources_dir(settings)
+    message = str(exc.value)
+    assert str(tmp_path / "nowhere") in message
+    assert "CPKG_SOURCES_DIR=/path/to/sources" in message and "--sources DIR" in message
+
+
+def test_nearest_passage_finds_the_similar_text() -> None:
+    text = "Alpha beta gamma. The force failed 36 of the 38 children. Delta epsilon."
+    assert nearest_passage(text, "the force failed 38 of the 36 children").startswith("The force")

@@ -1,0 +1,102 @@
+"""validate (service/validate.py): a contribution checked together with the project graph."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from service.config import Settings
+from service.errors import ConfigError, ParseError
+from service.validate import PROJECT_GRAPH, validate
+
+FIXTURE = Path(__file__).parent / "fixtures" / "build"
+CONTRIB = FIXTURE / "contribution"
+
+
+def settings_for(root: Path) -> Settings:
+    return Settings(
+        sources_dir=root / "sources",
+        ontology_dir=root / "ontology",
+        graph_dir=root / "graph",
+        output_dir=root / "out",
+    )
+
+
+def test_contribution_referring_to_project_resources_conforms() -> None:
+    report = validate([CONTRIB / "good.ttl"], settings_for(FIXTURE))
+    assert report.conforms, report.to_text()
+    assert (report.quotes.verified, report.quotes.total) == (1, 1), "only the contribution's quotes"
+
+
+def test_json_ld_contribution_is_read_by_extension() -> None:
+    report = validate([CONTRIB / "good.jsonld"], settings_for(FIXTURE))
+    assert report.conforms, report.to_text()
+    assert report.quotes.verified == 1
+
+
+def test_nonconforming_contribution_reports_focus_path_message_and_file() -> None:
+    bad = CONTRIB / "bad.ttl"
+    report = validate([CONTRIB / "good.ttl", bad], settings_for(FIXTURE))
+    assert not report.conforms
+    [violation] = report.violations
+    assert violation.focus_node == "cpr:finding-d"
+    assert violation.path == "cpkg:count"
+    assert violation.message == "a finding needs one integer cpkg:count"
+    assert violation.component == "sh:MinCountConstraintComponent"
+    assert violation.severity == "Violation"
+    assert violation.file == str(bad)
+    [failure] = report.quotes.failures
+    assert failure.claim == "cpr:finding-d" and failure.file == str(bad)
+    assert failure.nearest is not None and "41 cases were reviewed" in failure.nearest
+    text = report.to_text()
+    for part in ("cpr:finding-d", "cpkg:count", "a finding needs one integer", str(bad)):
+        assert part in text
+    data = json.loads(report.to_json())
+    assert data["conforms"] is False and data["results"][0]["focus_node"] == "cpr:finding-d"
+
+
+def test_results_in_the_project_graph_are_labelled_as_such(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE, root)
+    findings = root / "graph" / "findings.ttl"
+    findings.write_text(
+        findings.read_text(encoding="utf-8").replace("cpkg:count 40 ;", ""), encoding="utf-8"
+    )
+    report = validate([CONTRIB / "good.ttl"], settings_for(root))
+    assert [(v.focus_node, v.file) for v in report.violations] == [("cpr:finding-b", PROJECT_GRAPH)]
+
+
+def test_blank_node_focus_is_described_by_what_points_at_it(tmp_path: Path) -> None:
+    contribution = tmp_path / "no-source.ttl"
+    contribution.write_text(
+        (CONTRIB / "good.ttl")
+        .read_text(encoding="utf-8")
+        .replace("oa:hasSource cpr:source-b ;", ""),
+        encoding="utf-8",
+    )
+    report = validate([contribution], settings_for(FIXTURE))
+    [violation] = report.violations
+    assert violation.focus_node.startswith("_:")
+    assert "object of cpr:finding-c cpkg:evidence" in violation.focus_node
+    assert violation.path == "oa:hasSource"
+    assert violation.file == str(contribution)
+
+
+def test_malformed_contribution_is_a_parse_error_with_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("@prefix cpr: <https://w3id.org/cpkg/id/> .\ncpr:a cpr:b .\n", "utf-8")
+    with pytest.raises(ParseError) as exc:
+        validate([broken], settings_for(FIXTURE))
+    assert exc.value.line == 2 and str(broken) in str(exc.value)
+
+
+def test_missing_and_unknown_files_are_config_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file"):
+        validate([tmp_path / "absent.ttl"], settings_for(FIXTURE))
+    odd = tmp_path / "data.csv"
+    odd.write_text("a,b\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown RDF file extension"):
+        validate([odd], settings_for(FIXTURE))
