@@ -38,6 +38,13 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name}={raw!r} is not an integer; set it to e.g. {default}") from None
 
 
+def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+    raw = (os.environ.get(name) or default).strip().lower()
+    if raw not in allowed:
+        raise ConfigError(f"{name}={raw!r} is not valid; use one of {', '.join(allowed)}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable; build with Settings.from_env()."""
@@ -52,7 +59,20 @@ class Settings:
     max_request_bytes: int = 1_048_576
     update_token: str | None = None
     federation_allowlist: tuple[str, ...] = field(default_factory=tuple)
-    public_base: str | None = None  # host that serves the canonical namespace, e.g. http://127.0.0.1:8000/
+    public_base: str | None = (
+        None  # host that serves the canonical namespace, e.g. http://127.0.0.1:8000/
+    )
+    rewrite_rdf_iris: bool = False  # serve RDF with IRIs mapped to public_base (default: canonical)
+    workers: int = 2  # gunicorn worker processes for `cpkg serve`
+    threads: int = 4  # threads per worker process
+    store: str = "embedded"  # "embedded" (pyoxigraph) or "remote" (a SPARQL 1.1 store)
+    sparql_endpoint: str | None = None  # remote store: SPARQL query endpoint URL
+    sparql_update_endpoint: str | None = None  # remote store: update endpoint (default: query one)
+    sparql_user: str | None = None
+    sparql_password: str | None = None
+    sparql_auth: str = "digest"  # "digest" (Virtuoso /sparql-auth) or "basic"
+    sparql_token: str | None = None  # bearer token instead of user/password
+    sparql_update_timeout: float = 300.0  # seconds per update request to the remote store
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -70,4 +90,18 @@ class Settings:
             update_token=os.environ.get("CPKG_UPDATE_TOKEN") or None,
             federation_allowlist=allow,
             public_base=os.environ.get("CPKG_PUBLIC_BASE") or None,
+            rewrite_rdf_iris=os.environ.get("CPKG_REWRITE_RDF_IRIS", "").lower()
+            in ("1", "true", "yes"),
+            workers=_env_int("CPKG_WORKERS", cls.workers),
+            threads=_env_int("CPKG_THREADS", cls.threads),
+            store=_choice("CPKG_STORE", cls.store, ("embedded", "remote")),
+            sparql_endpoint=os.environ.get("CPKG_SPARQL_ENDPOINT") or None,
+            sparql_update_endpoint=os.environ.get("CPKG_SPARQL_UPDATE_ENDPOINT") or None,
+            sparql_user=os.environ.get("CPKG_SPARQL_USER") or None,
+            sparql_password=os.environ.get("CPKG_SPARQL_PASSWORD") or None,
+            sparql_auth=_choice("CPKG_SPARQL_AUTH", cls.sparql_auth, ("digest", "basic")),
+            sparql_token=os.environ.get("CPKG_SPARQL_TOKEN") or None,
+            sparql_update_timeout=_env_float(
+                "CPKG_SPARQL_UPDATE_TIMEOUT", cls.sparql_update_timeout
+            ),
         )

@@ -22,8 +22,14 @@ class SourceError(CpkgError):
 class ParseError(CpkgError):
     """An RDF file or query could not be parsed; the message names the file and line."""
 
-    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
-                 column: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.path = path
         self.line = line
@@ -48,3 +54,11 @@ class QueryTimeout(StoreError):
 
 class RemoteStoreError(StoreError):
     """A remote SPARQL store was unreachable, refused us, or answered with something invalid."""
+
+
+class RemoteTimeout(RemoteStoreError, QueryTimeout):
+    """A remote SPARQL store did not answer within the client timeout (HTTP 504 upstream)."""
+
+
+class RemoteAuthError(RemoteStoreError):
+    """A remote SPARQL store refused our credentials (HTTP 401/403)."""
