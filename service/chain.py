@@ -1,0 +1,313 @@
+"""Accountability chains: what a failure leads to, link by link, with the evidence for each link.
+
+The chain is *defined* in SPARQL (``service/chain.rq``): this module only validates and binds
+the focus IRI, runs the query through the ``Store`` interface and groups the rows into ordered
+steps. A step the graph does not state stays in the chain as a missing step, with the reason the
+graph records where it records one, so readers see the gap instead of a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyoxigraph import BlankNode, Literal, NamedNode
+
+from service.store.base import AskResult, SelectResult, Store
+from service.vocab import PREFIXES
+
+QUERY_PATH = Path(__file__).with_name("chain.rq")
+FOCUS_PLACEHOLDER = "<urn:cpkg:chain-focus>"
+CPKG = PREFIXES["cpkg"]
+
+#: (key, title, how the step is reached) in chain order.
+STEPS: tuple[tuple[str, str, str], ...] = (
+    ("finding", "Finding", "the failure"),
+    ("inspection", "Inspection", "cpkg:inspection"),
+    ("inspectorate", "Inspectorate", "cpkg:inspection/cpkg:conductedBy"),
+    ("force", "Force", "cpkg:inspected / cpkg:concerns"),
+    ("post", "Responsible post", "cpkg:responsiblePost"),
+    ("holder", "Post holder", "cpkg:PostHolding (cpkg:post, org:member, cpkg:attestedOn)"),
+    ("duty", "Legal duty", "cpkg:engagesDuty"),
+    ("law", "Statute, section or case", "cpkg:engagesDuty/cpkg:createdBy"),
+    ("remedy", "Remedy or bar", "cpkg:enforces / cpkg:limits"),
+    ("recommendation", "Recommendation, cause of concern or action", "cpkg:answersFinding"),
+    ("deadline", "Deadline", "cpkg:deadline/time:inXSDDate"),
+    ("status", "Status assessment", "cpkg:assesses"),
+    ("evidence", "Evidence for the finding", "cpkg:evidence"),
+)
+
+#: What a missing step means when the graph records no reason of its own.
+MISSING: dict[str, str] = {
+    "finding": "the focus is not a finding",
+    "inspection": "no inspection is recorded for this finding",
+    "inspectorate": "no source names the inspectorate that conducted the inspection",
+    "force": "no source names the force",
+    "post": "no source names a post responsible for this finding",
+    "holder": "no responsible post is named, so no post holder can be",
+    "duty": "no source links this finding to a legal duty",
+    "law": "no legal duty is linked, so no statute, section or case either",
+    "remedy": "no legal duty is linked, so no remedy or bar either",
+    "recommendation": "no recommendation, cause of concern or action answers this finding",
+    "deadline": "nothing answers this finding, so no deadline either",
+    "status": "nothing answers this finding, so no status assessment either",
+    "evidence": "the finding cites no evidence",
+}
+_MISSING_WITH_UPSTREAM: dict[str, tuple[str, str]] = {
+    # step -> (upstream step, message when the upstream step is present but this one is not)
+    "holder": ("post", "no source names who held the responsible post"),
+    "law": ("duty", "no source or background claim names the law that creates the duty"),
+    "remedy": ("duty", "no remedy or bar in the graph enforces or limits the duty"),
+    "deadline": ("recommendation", "no source states a deadline for what answers this finding"),
+    "status": ("recommendation", "no later report in the sources assesses its implementation"),
+}
+
+#: Most findings one chain request returns (chain.rq's LIMIT says the same).
+MAX_FINDINGS = 100
+
+_IRI_OK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
+_CURIE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)?:([^\s<>\"{}|\\^`]*)$")
+
+
+class InvalidIri(ValueError):
+    """The focus is not an absolute IRI that can be put into a query."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A verbatim quote backing a link: ``of`` says whose evidence node it is.
+
+    ``of`` is "link" (the resource stating the link cites it for that property), "resource"
+    (the resource cites it, but not for that property) or "claim" (a cpkg:Claim states the link).
+    """
+
+    source: str
+    file: str
+    quote: str
+    of: str
+
+
+@dataclass(frozen=True)
+class ChainNode:
+    """One thing at a step: an IRI (with a page) or a literal (no page), and why it is there."""
+
+    iri: str | None
+    label: str
+    note: str = ""
+    via: str | None = None  # the chain node this one hangs from, when not the finding
+    role: str = "link"  # "link", "context" (beside a missing link) or "reason" (why missing)
+    subject: str | None = None  # the resource whose triple states the link
+    predicate: str | None = None
+    status: str = "stated"  # "stated", or a claim's epistemic status ("inferred", ...)
+    claim: str | None = None
+    reasoning: str = ""
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass
+class ChainStep:
+    key: str
+    title: str
+    how: str
+    nodes: list[ChainNode] = field(default_factory=list)
+    context: list[ChainNode] = field(default_factory=list)
+    reasons: list[ChainNode] = field(default_factory=list)
+    missing_reason: str = ""
+
+    @property
+    def missing(self) -> bool:
+        return not self.nodes
+
+
+@dataclass
+class Chain:
+    """The chain of one finding; ``finding`` is None when the focus led to no finding."""
+
+    focus: str
+    finding: str | None
+    steps: list[ChainStep]
+
+    def step(self, key: str) -> ChainStep:
+        return next(s for s in self.steps if s.key == key)
+
+
+def expand_iri(text: str) -> str:
+    """A full IRI from a full IRI or a project CURIE (``cpr:finding-x``); InvalidIri otherwise."""
+    text = (text or "").strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    m = _CURIE.match(text)
+    if m and (m.group(1) or "") in PREFIXES and not text.startswith(("http:", "https:")):
+        text = PREFIXES[m.group(1) or ""] + m.group(2)
+    return check_iri(text)
+
+
+def check_iri(iri: str) -> str:
+    """Return ``iri`` if it is safe to write as ``<iri>`` in SPARQL, else raise InvalidIri."""
+    if not iri or not _IRI_OK.match(iri) or iri.startswith("_:"):
+        raise InvalidIri(f"{iri!r} is not an absolute IRI")
+    return iri
+
+
+def resource_exists(store: Store, iri: str) -> bool:
+    """Whether the dataset mentions ``iri`` at all (to tell 'unknown' from 'no chain')."""
+    iri = check_iri(iri)
+    result = store.query(f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }}")
+    return isinstance(result, AskResult) and result.value
+
+
+def _text(term: object) -> str:
+    if isinstance(term, NamedNode | Literal | BlankNode):
+        return term.value
+    return ""
+
+
+def _fallback_label(iri: str) -> str:
+    return re.split(r"[/#]", iri.rstrip("/#"))[-1] or iri
+
+
+def _status(iri: str) -> str:
+    """cpkg:BackgroundKnowledge -> 'background knowledge'."""
+    local = iri[len(CPKG) :] if iri.startswith(CPKG) else _fallback_label(iri)
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", local).lower()
+
+
+@dataclass
+class _Acc:
+    """Rows of one (step, role, node, via) while grouping."""
+
+    iri: str | None
+    value: str
+    via: str | None
+    role: str
+    labels: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    subject: str | None = None
+    predicate: str | None = None
+    claims: dict[str, tuple[str, str]] = field(default_factory=dict)
+    specific: dict[tuple[str, str], Evidence] = field(default_factory=dict)
+    other: dict[tuple[str, str], Evidence] = field(default_factory=dict)
+    claim_ev: dict[tuple[str, str], Evidence] = field(default_factory=dict)
+
+    def node(self) -> ChainNode:
+        label = min(self.labels, key=lambda s: (len(s) == 0, s)) if self.labels else ""
+        label = label or (_fallback_label(self.iri) if self.iri else self.value)
+        status, claim, reasoning = "stated", None, ""
+        if self.claims:  # the weakest status wins: an inferred link is shown as inferred
+            claim = sorted(self.claims)[0]
+            status, reasoning = self.claims[claim]
+        # the link's own evidence; else everything the resource stating it cites
+        chosen = list(self.specific.values()) or list(self.other.values())
+        evidence = tuple(chosen + list(self.claim_ev.values()))
+        return ChainNode(
+            iri=self.iri,
+            label=label,
+            note="; ".join(n for n in dict.fromkeys(self.notes) if n),
+            via=self.via,
+            role=self.role,
+            subject=self.subject,
+            predicate=self.predicate,
+            status=status,
+            claim=claim,
+            reasoning=reasoning,
+            evidence=evidence,
+        )
+
+
+def _run(store: Store, focus: str, timeout: float | None) -> SelectResult:
+    query = QUERY_PATH.read_text(encoding="utf-8")
+    if FOCUS_PLACEHOLDER not in query:  # pragma: no cover - guards edits to chain.rq
+        raise RuntimeError(f"chain.rq lost its focus placeholder {FOCUS_PLACEHOLDER}")
+    result = store.query(query.replace(FOCUS_PLACEHOLDER, f"<{focus}>"), timeout=timeout)
+    if not isinstance(result, SelectResult):  # pragma: no cover - the query is a SELECT
+        raise TypeError("chain.rq must be a SELECT query")
+    return result
+
+
+def get_chains(store: Store, focus_iri: str, *, timeout: float | None = None) -> list[Chain]:
+    """Every chain the focus leads to (one per finding, in IRI order, at most MAX_FINDINGS)."""
+    focus = check_iri(focus_iri)
+    result = _run(store, focus, timeout)
+    col = {name: i for i, name in enumerate(result.variables)}
+    per_finding: dict[str, dict[tuple[str, str, str, str, str], _Acc]] = {}
+    for row in result:
+
+        def get(name: str, row: tuple[object, ...] = row) -> object:
+            return row[col[name]]
+
+        finding, step, node = get("finding"), get("step"), get("node")
+        if finding is None or step is None or node is None or isinstance(node, BlankNode):
+            continue
+        iri = node.value if isinstance(node, NamedNode) else None
+        value = _text(node)
+        role, via = _text(get("role")) or "link", _text(get("via")) or None
+        key = (_text(step), role, iri or "", value if iri is None else "", via or "")
+        accs = per_finding.setdefault(_text(finding), {})
+        acc = accs.get(key)
+        if acc is None:
+            acc = accs[key] = _Acc(iri, value, via, role)
+            acc.subject = _text(get("subject")) or None
+            acc.predicate = _text(get("pred")) or None
+        acc.labels.append(_text(get("label")))
+        acc.notes.append(_text(get("note")))
+        claim = get("claim")
+        if isinstance(claim, NamedNode):
+            acc.claims[claim.value] = (_status(_text(get("claimStatus"))), _text(get("reasoning")))
+        source, quote = get("evSource"), get("evQuote")
+        if isinstance(source, NamedNode) and quote is not None:
+            of = _text(get("evOf"))
+            ev_key = (source.value, _text(quote))
+            file = _text(get("evFile"))
+            if of == "claim":
+                acc.claim_ev[ev_key] = Evidence(source.value, file, _text(quote), "claim")
+            elif _text(get("specific")) == "true":
+                acc.specific[ev_key] = Evidence(source.value, file, _text(quote), "link")
+                acc.other.pop(ev_key, None)
+            elif ev_key not in acc.specific:
+                acc.other[ev_key] = Evidence(source.value, file, _text(quote), "resource")
+    chains = [_shape(focus, finding, accs) for finding, accs in sorted(per_finding.items())]
+    chains.sort(key=lambda c: (c.finding != focus, c.finding or ""))  # the focus itself first
+    return chains[:MAX_FINDINGS]
+
+
+def get_chain(store: Store, focus_iri: str, *, timeout: float | None = None) -> Chain:
+    """The chain of the focus (or of the first finding it leads to); ``finding`` None if none."""
+    chains = get_chains(store, focus_iri, timeout=timeout)
+    if chains:
+        return chains[0]
+    steps = [ChainStep(k, t, h, missing_reason=MISSING[k]) for k, t, h in STEPS]
+    return Chain(focus_iri, None, steps)
+
+
+def _shape(focus: str, finding: str, accs: dict[tuple[str, str, str, str, str], _Acc]) -> Chain:
+    by_step: dict[str, list[ChainNode]] = {}
+    for (step_key, *_), acc in accs.items():
+        by_step.setdefault(step_key, []).append(acc.node())
+    steps: list[ChainStep] = []
+    for key, title, how in STEPS:
+        nodes = sorted(by_step.get(key, []), key=lambda n: (n.via or "", n.label, n.iri or ""))
+        step = ChainStep(
+            key,
+            title,
+            how,
+            nodes=[n for n in nodes if n.role == "link"],
+            context=[n for n in nodes if n.role == "context"],
+            reasons=[n for n in nodes if n.role == "reason"],
+        )
+        steps.append(step)
+    done = {s.key: s for s in steps}
+    finding_step = done["finding"]
+    if finding_step.nodes:  # the view's evidence box: the finding's own quotes
+        done["evidence"].nodes = [
+            ChainNode(ev.source, ev.file or _fallback_label(ev.source), ev.quote, finding)
+            for ev in finding_step.nodes[0].evidence
+        ]
+    for step in steps:
+        if step.missing:
+            upstream = _MISSING_WITH_UPSTREAM.get(step.key)
+            if upstream and not done[upstream[0]].missing:
+                step.missing_reason = upstream[1]
+            else:
+                step.missing_reason = MISSING[step.key]
+    return Chain(focus, finding, steps)
