@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install build run test lint typecheck bench soak clean
+.PHONY: install assets build run test lint typecheck bench soak clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,19 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
-install: $(STAMP)
+# Front-end assets (YASGUI) from npm, pinned in package-lock.json; vendor/ is build output.
+VENDOR := service/web/static/vendor
+ASSETS := $(VENDOR)/.assets-stamp
+$(ASSETS): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20+ (apt-get install nodejs npm)"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@zazuko/yasgui/build/yasgui.min.css $(VENDOR)/
+	touch $@
+
+assets: $(ASSETS)
+
+install: $(STAMP) $(ASSETS)
 
 build: install
 	$(BIN)/cpkg build
@@ -32,5 +44,18 @@ typecheck: install
 test: install lint typecheck
 	$(BIN)/pytest
 
+# Benchmarks (bench/README.md): peers and tools in bench/.venv, system tools via apt when root.
+BENCH_VENV  := bench/.venv
+BENCH_STAMP := $(BENCH_VENV)/.installed-stamp
+$(BENCH_STAMP): bench/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip==25.3
+	$(BENCH_VENV)/bin/pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench: $(STAMP) $(BENCH_STAMP)
+	sh bench/install-tools.sh
+	$(BIN)/python -m bench.run
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache node_modules $(VENDOR) test-artifacts

@@ -11,10 +11,14 @@ import dataclasses
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from service import __version__
 from service.config import Settings
 from service.errors import CpkgError, ValidationFailed
+
+if TYPE_CHECKING:
+    from service.store.base import Store
 
 EXIT_OK = 0
 EXIT_NONCONFORMANT = 1
@@ -111,6 +115,99 @@ def _add_push(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     push.set_defaults(func=cmd_push)
 
 
+def _chain_store(args: argparse.Namespace) -> Store:
+    """The store `cpkg chain`/`paths` read: --data files, else the configured store."""
+    from service.store.configured import open_configured_store
+
+    return open_configured_store(_settings(args), [Path(f) for f in args.data or []] or None)
+
+
+def cmd_chain(args: argparse.Namespace) -> int:
+    """`cpkg chain IRI`: the accountability chain(s) of a finding, force, duty or remedy."""
+    from service.chain import InvalidIri, expand_iri, get_chains, resource_exists
+    from service.chain_output import chains_jsonld, chains_text, chains_turtle
+
+    try:
+        focus = expand_iri(args.iri)
+    except InvalidIri as exc:
+        print(
+            f"error: {exc}; give an IRI or a CURIE such as cpr:finding-2016-custody",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    store = _chain_store(args)
+    chains = get_chains(store, focus, timeout=_settings(args).query_timeout)
+    if not chains:
+        known = resource_exists(store, focus)
+        why = "leads to no finding" if known else "is not in the dataset"
+        print(f"error: <{focus}> {why}, so it has no accountability chain", file=sys.stderr)
+        return EXIT_ERROR
+    if args.format == "text":
+        print(chains_text(chains), end="")
+    elif args.format == "jsonld":
+        import json
+
+        print(json.dumps(chains_jsonld(focus, chains), indent=2, ensure_ascii=False))
+    else:
+        print(chains_turtle(chains_jsonld(focus, chains)), end="")
+    return EXIT_OK
+
+
+def cmd_paths(args: argparse.Namespace) -> int:
+    """`cpkg paths FROM TO`: how two resources are connected, shortest paths first."""
+    from service.chain import InvalidIri, expand_iri, resource_exists
+    from service.chain_output import paths_json, paths_text
+    from service.paths import PathRangeError, check_max, find_paths
+
+    try:
+        source, target = expand_iri(args.source), expand_iri(args.target)
+        max_length = check_max(args.max)
+    except (InvalidIri, PathRangeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    store = _chain_store(args)
+    for iri in (source, target):
+        if not resource_exists(store, iri):
+            print(f"error: <{iri}> is not in the dataset", file=sys.stderr)
+            return EXIT_ERROR
+    result = find_paths(
+        store,
+        source,
+        target,
+        max_length=max_length,
+        limit=args.limit,
+        timeout=_settings(args).query_timeout,
+    )
+    if args.format == "json":
+        import json
+
+        print(json.dumps(paths_json(result), indent=2, ensure_ascii=False))
+    else:
+        print(paths_text(result), end="")
+    return EXIT_OK
+
+
+def _add_chain_and_paths(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    data_help = "read these RDF files instead of the built dataset"
+    chain = sub.add_parser("chain", help="print the accountability chain of a finding (or force…)")
+    chain.add_argument(
+        "iri", metavar="IRI", help="full IRI or CURIE, e.g. cpr:finding-2016-custody"
+    )
+    chain.add_argument("--format", choices=("text", "jsonld", "turtle"), default="text")
+    chain.add_argument("--data", nargs="+", metavar="FILE", help=data_help)
+    chain.set_defaults(func=cmd_chain)
+    paths = sub.add_parser("paths", help="list how two resources are connected, shortest first")
+    paths.add_argument("source", metavar="FROM", help="full IRI or CURIE")
+    paths.add_argument("target", metavar="TO", help="full IRI or CURIE")
+    paths.add_argument(
+        "--max", default=None, metavar="N", help="most hops per path (1-6, default 4)"
+    )
+    paths.add_argument("--limit", type=int, default=20, metavar="N", help="most paths (default 20)")
+    paths.add_argument("--format", choices=("text", "json"), default="text")
+    paths.add_argument("--data", nargs="+", metavar="FILE", help=data_help)
+    paths.set_defaults(func=cmd_paths)
+
+
 # --- end of other subcommands ----------------------------------------------------------------
 
 
@@ -153,6 +250,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--sources", metavar="DIR", help=sources_help)
     serve.set_defaults(func=cmd_serve)
     _add_push(sub)
+    _add_chain_and_paths(sub)
     return parser
 
 

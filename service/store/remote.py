@@ -40,6 +40,7 @@ from service.errors import (
     RemoteTimeout,
 )
 from service.store.base import (
+    SPARQL_NOISE,
     AskResult,
     GraphName,
     GraphResult,
@@ -47,6 +48,7 @@ from service.store.base import (
     QueryResult,
     SelectResult,
     Store,
+    has_dataset_clause,
 )
 
 #: Graphs a store keeps for itself; never part of the cpkg dataset (prefix match).
@@ -73,23 +75,12 @@ _GRAPH_FORMATS = {
     "application/x-turtle": ox.RdfFormat.TURTLE,
     "text/rdf+n3": ox.RdfFormat.TURTLE,
 }
-# Strings, IRIs and comments are removed before looking for the FROM keyword.
-_NOISE = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*',
-)
-_FROM = re.compile(r"(?<![\w:?$-])FROM(?![\w:-])", re.IGNORECASE)
 _QUERY_FORM = re.compile(r"(?<![\w:?$-])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:-])", re.I)
-
-
-def has_dataset_clause(sparql: str) -> bool:
-    """Whether a query names its own dataset with FROM / FROM NAMED."""
-    return _FROM.search(_NOISE.sub(" ", sparql)) is not None
 
 
 def query_form(sparql: str) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the first query-form keyword outside strings/IRIs."""
-    m = _QUERY_FORM.search(_NOISE.sub(" ", sparql))
+    m = _QUERY_FORM.search(SPARQL_NOISE.sub(" ", sparql))
     if m is None:
         raise ParseError(
             "not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE "

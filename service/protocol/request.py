@@ -1,0 +1,135 @@
+"""Parse a SPARQL 1.1 Protocol request (GET, POST form, POST sparql-query/sparql-update)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Request
+
+from service.protocol.errors import ProtocolError
+
+Operation = Literal["query", "update", "description"]
+
+_PROLOGUE = re.compile(
+    r"(?:\s+|#[^\n]*(?:\n|$)|(?i:prefix)\s*[^\s:]*:\s*<[^>]*>|(?i:base)\s*<[^>]*>)*"
+)
+_QUERY_FORMS = {"select": "select", "ask": "ask", "construct": "construct", "describe": "describe"}
+_UPDATE_WORDS = {
+    "insert",
+    "delete",
+    "load",
+    "clear",
+    "create",
+    "drop",
+    "copy",
+    "move",
+    "add",
+    "with",
+}
+
+
+@dataclass
+class SparqlRequest:
+    """What the client asked for, independent of how it was sent."""
+
+    operation: Operation
+    text: str = ""
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+    format: str | None = None  # the ``format`` parameter, overriding Accept
+
+    @property
+    def form(self) -> str | None:
+        """select/ask/construct/describe for queries, else None."""
+        return query_form(self.text) if self.operation == "query" else None
+
+
+def query_form(text: str) -> str | None:
+    """The query form after the prologue, or 'update' / None if unrecognised."""
+    m = _PROLOGUE.match(text)
+    rest = text[m.end() if m else 0 :]
+    word = re.match(r"[A-Za-z]+", rest)
+    if not word:
+        return None
+    w = word.group(0).lower()
+    if w in _QUERY_FORMS:
+        return _QUERY_FORMS[w]
+    if w in _UPDATE_WORDS:
+        return "update"
+    return None
+
+
+def _one(params: MultiDict[str, str], name: str) -> str | None:
+    values = params.getlist(name)
+    if len(values) > 1:
+        raise ProtocolError(f"the {name!r} parameter was given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+def _body_text(request: Request) -> str:
+    charset = request.mimetype_params.get("charset", "utf-8")
+    try:
+        return request.get_data(cache=True).decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        raise ProtocolError(
+            f"the request body is not valid {charset} text; send it UTF-8 encoded"
+        ) from None
+
+
+def parse_request(request: Request) -> SparqlRequest:
+    """Read a SPARQL request from query string and body; raise ProtocolError if malformed."""
+    args = request.args
+    if request.method in ("GET", "HEAD"):
+        if "update" in args:
+            raise ProtocolError(
+                "SPARQL updates must be sent with POST (form field 'update' or an "
+                "application/sparql-update body)",
+                405,
+            )
+        params = args
+        text = _one(params, "query")
+        if text is None:
+            return SparqlRequest("description", format=_one(params, "format"))
+        operation: Operation = "query"
+    elif request.method == "POST":
+        mimetype = request.mimetype
+        if mimetype == "application/x-www-form-urlencoded":
+            params = MultiDict(list(args.items(multi=True)) + list(request.form.items(multi=True)))
+            query, update = _one(request.form, "query"), _one(request.form, "update")
+            if query is not None and update is not None:
+                raise ProtocolError("send either 'query' or 'update', not both")
+            if query is None and update is None:
+                raise ProtocolError(
+                    "the form has neither a 'query' nor an 'update' field; "
+                    "send query=SELECT... or update=INSERT..."
+                )
+            operation = "query" if query is not None else "update"
+            text = query if query is not None else update
+        elif mimetype == "application/sparql-query":
+            params, operation, text = args, "query", _body_text(request)
+        elif mimetype == "application/sparql-update":
+            params, operation, text = args, "update", _body_text(request)
+        else:
+            raise ProtocolError(
+                f"unsupported Content-Type {mimetype or '(none)'!r}; use "
+                "application/x-www-form-urlencoded, application/sparql-query or "
+                "application/sparql-update",
+                415,
+            )
+    else:
+        raise ProtocolError(f"method {request.method} is not allowed here", 405)
+    if text is None or not text.strip():
+        raise ProtocolError(f"the {operation} is empty")
+    if operation == "query":
+        default, named = params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
+    else:
+        default, named = params.getlist("using-graph-uri"), params.getlist("using-named-graph-uri")
+        if default or named:
+            raise ProtocolError(
+                "using-graph-uri/using-named-graph-uri are not supported; put USING/USING "
+                "NAMED or GRAPH clauses in the update itself"
+            )
+    return SparqlRequest(operation, text, default, named, _one(params, "format"))

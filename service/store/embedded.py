@@ -1,0 +1,420 @@
+"""The embedded store: pyoxigraph in memory, or on disk at ``Settings.store_path``.
+
+Queries are evaluated in forked children (see isolate.py). RocksDB, behind an on-disk store,
+is not fork-safe (a child can inherit a mutex held by a background thread and hang: we saw
+it), so an on-disk store is the durable primary and queries read an in-memory snapshot of it,
+rebuilt before the next fork after each write (``fork_guard``).
+
+Queries see the union of all graphs as their default graph unless the SPARQL protocol's
+``default-graph-uri``/``named-graph-uri`` say otherwise. The built dataset is loaded with
+``load_dataset``; an on-disk store records the dataset's SHA-256 in a file beside it and skips
+reloading when the dataset has not changed, so restarts are instant.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from pyoxigraph import DefaultGraph, NamedNode, Quad, Triple
+
+from service.config import Settings
+from service.errors import ConfigError, ParseError, StoreError
+from service.store.base import (
+    AskResult,
+    GraphName,
+    GraphResult,
+    QueryError,
+    QueryResult,
+    Row,
+    SelectResult,
+    Store,
+    has_dataset_clause,
+)
+
+log = logging.getLogger(__name__)
+
+_POSITION = re.compile(r"(\d+):(\d+)")
+
+# File extensions and media types accepted for RDF input (``cpkg serve --data``, Graph Store).
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "turtle": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nq": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "rdf": ox.RdfFormat.RDF_XML,
+    "owl": ox.RdfFormat.RDF_XML,
+    "xml": ox.RdfFormat.RDF_XML,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "json": ox.RdfFormat.JSON_LD,
+    "n3": ox.RdfFormat.N3,
+}
+
+
+def rdf_format(name: str) -> ox.RdfFormat:
+    """Map a media type or file extension to a pyoxigraph format, or raise ParseError."""
+    key = name.split(";")[0].strip().lower().lstrip(".")
+    if "/" in key:
+        if key in ("application/xml", "text/xml"):
+            return ox.RdfFormat.RDF_XML
+        if key == "application/json":
+            return ox.RdfFormat.JSON_LD
+        fmt = ox.RdfFormat.from_media_type(key)
+        if fmt is not None:
+            return fmt
+    elif key in RDF_FORMATS:
+        return RDF_FORMATS[key]
+    raise ParseError(
+        f"unsupported RDF format {name!r}; use one of Turtle (.ttl), N-Triples (.nt), "
+        "N-Quads (.nq), TriG (.trig), RDF/XML (.rdf), JSON-LD (.jsonld)"
+    )
+
+
+def syntax_error(exc: Exception, what: str, path: str | None = None) -> ParseError:
+    """Turn a pyoxigraph SyntaxError ('error at 3:14: expected ...') into a ParseError."""
+    msg = str(exc.args[0]) if exc.args else str(exc)
+    line: int | None = getattr(exc, "lineno", None)
+    column: int | None = getattr(exc, "offset", None)
+    if line is None:
+        m = _POSITION.search(msg)
+        line, column = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+    where = f" at line {line}, column {column}" if line is not None else ""
+    detail = msg.split(": ", 1)[1] if ("error at" in msg[:20] and ": " in msg) else msg
+    return ParseError(f"{what} syntax error{where}: {detail}", path=path, line=line, column=column)
+
+
+def _graph(graph: GraphName) -> NamedNode | DefaultGraph:
+    return DefaultGraph() if graph is None else graph
+
+
+class EmbeddedStore(Store):
+    """pyoxigraph ``Store``; ``path=None`` keeps everything in memory."""
+
+    forkable = True
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        try:
+            if path is None:
+                self._store = ox.Store()
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(path))
+        except OSError as exc:
+            raise StoreError(
+                f"cannot open the store at {path}: {exc}; is another process using it? "
+                "(an on-disk store can be opened by one process at a time)"
+            ) from exc
+        # Held during writes and around os.fork() so a forked query evaluator never
+        # inherits a half-applied write.
+        self.lock = threading.RLock()
+        # Bumped by every write, so forked evaluators holding an older snapshot are retired.
+        self.generation = 0
+        self._snapshot: ox.Store | None = None  # in-memory copy read by queries (on disk only)
+        self._snapshot_generation = -1
+
+    # -- queries -------------------------------------------------------------------------
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        timeout: float | None = None,
+    ) -> QueryResult:
+        """Evaluate ``sparql``; ``timeout`` is enforced by the caller (see isolate.py)."""
+        kwargs: dict[str, object] = {}
+        if default_graphs or named_graphs:
+            kwargs["default_graph"] = [NamedNode(g) for g in default_graphs or []] or [
+                DefaultGraph()
+            ]
+            if named_graphs:
+                kwargs["named_graphs"] = [NamedNode(g) for g in named_graphs]
+            elif default_graphs:
+                kwargs["named_graphs"] = []
+        elif not has_dataset_clause(sparql):
+            # The union is our default dataset; a query's own FROM / FROM NAMED takes precedence
+            # (SPARQL 1.1 Protocol), and pyoxigraph would ignore FROM under the union option.
+            kwargs["use_default_graph_as_union"] = True
+        try:
+            raw = self._reader().query(sparql, **kwargs)  # type: ignore[arg-type]
+        except SyntaxError as exc:
+            raise syntax_error(exc, "SPARQL query") from None
+        except ValueError as exc:
+            raise QueryError(f"invalid query: {exc}") from None
+        except RuntimeError as exc:
+            raise QueryError(f"the query could not be evaluated: {exc}") from None
+        except OSError as exc:
+            raise StoreError(f"the store failed while evaluating the query: {exc}") from exc
+        if isinstance(raw, ox.QuerySolutions):
+            names = [v.value for v in raw.variables]
+            return SelectResult(names, _rows(raw, len(names)), native=raw)
+        if isinstance(raw, ox.QueryBoolean):
+            return AskResult(bool(raw))
+        return GraphResult(_checked(raw), native=raw)
+
+    def update(self, sparql: str) -> None:
+        """Execute an update in one pyoxigraph transaction (all or nothing)."""
+        with self.lock:
+            try:
+                self._store.update(sparql)
+            except SyntaxError as exc:
+                raise syntax_error(exc, "SPARQL update") from None
+            except (ValueError, RuntimeError) as exc:
+                raise QueryError(f"the update failed and nothing was changed: {exc}") from None
+            except OSError as exc:
+                raise StoreError(f"the store failed while updating: {exc}") from exc
+            self._flush()
+
+    def _reader(self) -> ox.Store:
+        """The store queries read: the store itself in memory, else the snapshot."""
+        if self.path is None:
+            return self._store
+        with self.lock:
+            if self._snapshot is None or self._snapshot_generation != self.generation:
+                snapshot = ox.Store()
+                snapshot.extend(self._store.quads_for_pattern(None, None, None, None))
+                self._snapshot, self._snapshot_generation = snapshot, self.generation
+            return self._snapshot
+
+    def fork_guard(self) -> _ForkGuard:
+        """A reusable context manager to hold around ``os.fork()``: no write in flight, and
+        the query snapshot is current."""
+        return _ForkGuard(self)
+
+    # -- graph store ---------------------------------------------------------------------
+
+    def graph_names(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, NamedNode))
+
+    def graph_exists(self, graph: GraphName) -> bool:
+        return graph is None or self._store.contains_named_graph(graph)
+
+    def get_graph(self, graph: GraphName) -> list[Triple]:
+        return [
+            Triple(q.subject, q.predicate, q.object)
+            for q in self._reader().quads_for_pattern(None, None, None, _graph(graph))
+        ]
+
+    def replace_graph(self, graph: GraphName, triples: Iterable[Triple]) -> bool:
+        quads = [Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+        with self.lock:
+            existed = self.graph_exists(graph)
+            self._write(graph, quads, clear=True)
+        return existed
+
+    def add_to_graph(self, graph: GraphName, triples: Iterable[Triple]) -> bool:
+        quads = [Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+        with self.lock:
+            existed = self.graph_exists(graph)
+            self._write(graph, quads, clear=False)
+        return existed
+
+    def delete_graph(self, graph: GraphName) -> bool:
+        with self.lock:
+            if graph is None:
+                had = next(
+                    iter(self._store.quads_for_pattern(None, None, None, DefaultGraph())), None
+                )
+                self._store.clear_graph(DefaultGraph())
+                self._flush()
+                return had is not None
+            if not self._store.contains_named_graph(graph):
+                return False
+            self._store.remove_graph(graph)
+            self._flush()
+            return True
+
+    def _write(self, graph: GraphName, quads: list[Quad], *, clear: bool) -> None:
+        """Apply a Graph Store write atomically, via one SPARQL update transaction."""
+        target = "DEFAULT" if graph is None else f"GRAPH {graph}"
+        data = _triples_text(quads) if quads else ""
+        ops = []
+        if clear:
+            ops.append(f"CLEAR SILENT {target}")
+        if graph is not None:
+            ops.append(f"CREATE SILENT GRAPH {graph}")
+        if data:
+            body = data if graph is None else f"GRAPH {graph} {{ {data} }}"
+            ops.append(f"INSERT DATA {{ {body} }}")
+        try:
+            self._store.update(" ;\n".join(ops))
+        except (SyntaxError, ValueError, RuntimeError, OSError) as exc:
+            raise StoreError(f"could not write the graph: {exc}") from exc
+        self._flush()
+
+    # -- loading -------------------------------------------------------------------------
+
+    def load(self, data: bytes, format: str, graph: str | None = None) -> int:
+        fmt = rdf_format(format)
+        before = len(self._store)
+        with self.lock:
+            try:
+                self._store.load(data, format=fmt, to_graph=NamedNode(graph) if graph else None)
+            except SyntaxError as exc:
+                raise syntax_error(exc, f"{fmt.name} data") from None
+            except (ValueError, OSError) as exc:
+                raise ParseError(f"cannot load {fmt.name} data: {exc}") from None
+            self._flush()
+        return len(self._store) - before
+
+    def load_file(self, path: Path, graph: str | None = None) -> int:
+        """Load one RDF file, the format taken from its extension."""
+        fmt = rdf_format(path.suffix or path.name)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"cannot read RDF file {path}: {exc.strerror}") from None
+        try:
+            return self.load(data, fmt.media_type, graph)
+        except ParseError as exc:
+            raise ParseError(
+                f"{path}: {exc}", path=str(path), line=exc.line, column=exc.column
+            ) from None
+
+    def bulk_load_file(self, path: Path) -> None:
+        """Load a big file without transactional overhead (used for the built dataset)."""
+        fmt = rdf_format(path.suffix)
+        with self.lock:
+            try:
+                self._store.bulk_load(path=str(path), format=fmt)
+            except SyntaxError as exc:
+                raise syntax_error(exc, f"{fmt.name} data", path=str(path)) from None
+            self._flush()
+
+    def clear(self) -> None:
+        with self.lock:
+            self._store.clear()
+            self._flush()
+
+    def triple_count(self) -> int:
+        return len(self._store)
+
+    def _flush(self) -> None:
+        """Called after every write: new generation, and durable on disk."""
+        self.generation += 1
+        if self.path is not None:
+            self._store.flush()
+
+    def close(self) -> None:
+        if self.path is not None:
+            self._store.flush()
+        self.generation += 1
+        del self._store
+
+
+class _ForkGuard:
+    def __init__(self, store: EmbeddedStore) -> None:
+        self.store = store
+
+    def __enter__(self) -> None:
+        self.store.lock.acquire()
+        try:
+            self.store._reader()
+        except BaseException:
+            self.store.lock.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        self.store.lock.release()
+
+
+def _rows(solutions: ox.QuerySolutions, width: int) -> Iterator[Row]:
+    for sol in solutions:
+        yield tuple(sol[i] for i in range(width))
+
+
+def _checked(triples: ox.QueryTriples) -> Iterator[Triple]:
+    try:
+        yield from triples
+    except RuntimeError as exc:
+        raise QueryError(f"the query could not be evaluated: {exc}") from None
+
+
+def _triples_text(quads: list[Quad]) -> str:
+    return ox.serialize(
+        [Triple(q.subject, q.predicate, q.object) for q in quads], format=ox.RdfFormat.N_TRIPLES
+    ).decode()  # type: ignore[union-attr]
+
+
+# -- the built dataset ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What ``load_dataset``/``open_store`` did, for logs and the CLI."""
+
+    source: str
+    sha256: str
+    reloaded: bool
+    quads: int
+
+
+def _sha256(paths: Sequence[Path]) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.name.encode() + b"\0")
+        with p.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def _stamp_path(store: EmbeddedStore) -> Path | None:
+    return None if store.path is None else store.path.with_name(store.path.name + ".sha256")
+
+
+def load_files(store: EmbeddedStore, paths: Sequence[Path]) -> LoadReport:
+    """Load RDF files (format from extension) unless an on-disk store already holds them."""
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise ConfigError(f"RDF file(s) not found: {', '.join(missing)}")
+    digest = _sha256(paths)
+    stamp = _stamp_path(store)
+    if stamp is not None and stamp.is_file() and stamp.read_text().strip() == digest:
+        log.info("store at %s already holds %s; not reloading", store.path, digest[:12])
+        return LoadReport(", ".join(map(str, paths)), digest, False, store.triple_count())
+    store.clear()
+    for p in paths:
+        if p.suffix == ".nq" and len(paths) == 1:
+            store.bulk_load_file(p)
+        else:
+            store.load_file(p)
+    if stamp is not None:
+        stamp.write_text(digest + "\n")
+    return LoadReport(", ".join(map(str, paths)), digest, True, store.triple_count())
+
+
+def load_dataset(store: EmbeddedStore, settings: Settings) -> LoadReport:
+    """Load the dataset ``cpkg build`` wrote to ``settings.output_dir`` (N-Quads, else TriG)."""
+    for name in ("dataset.nq", "dataset.trig"):
+        path = settings.output_dir / name
+        if path.is_file():
+            return load_files(store, [path])
+    raise ConfigError(
+        f"no built dataset in {settings.output_dir} (expected dataset.nq or dataset.trig); "
+        "run `cpkg build` first, or serve files directly with `cpkg serve --data FILE...`"
+    )
+
+
+def open_store(settings: Settings, data_files: Sequence[Path] | None = None) -> EmbeddedStore:
+    """Open the configured store and load ``data_files`` or else the built dataset into it."""
+    store = EmbeddedStore(settings.store_path)
+    try:
+        report = load_files(store, data_files) if data_files else load_dataset(store, settings)
+    except BaseException:
+        store.close()
+        raise
+    log.info(
+        "store ready: %d quads from %s (reloaded=%s)", report.quads, report.source, report.reloaded
+    )
+    return store

@@ -1,0 +1,319 @@
+"""Evaluate queries in forked child processes so that a runaway query can be killed.
+
+pyoxigraph has no cancellation API and a single aggregate can run inside one native call, so a
+deadline checked in Python cannot stop it. Instead queries are evaluated (and serialized) in
+children forked from the worker, which share the loaded store copy-on-write. The parent waits
+on a pipe with a deadline; when it passes, the child is SIGKILLed and ``QueryTimeout`` is
+raised: the CPU is freed at once and the worker goes on answering other requests.
+
+``EvaluatorPool`` keeps forked children alive between queries (forking a ~60 MB worker costs
+2-4 ms; a pipe round trip costs ~0.1 ms). A child forked before a write would answer from a
+stale copy-on-write snapshot, so children remember the store generation they were forked at and
+are retired when it changes. ``run_forked`` is the one-shot variant for arbitrary callables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+import os
+import pickle
+import select
+import signal
+import stat
+import struct
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from service.errors import CpkgError, QueryTimeout, StoreError
+
+T = TypeVar("T")
+Lock = contextlib.AbstractContextManager[Any]
+
+_HEADER = struct.Struct("!cQ")  # kind (b"o" ok, b"e" error, b"q" request), payload length
+
+
+# -- framing ---------------------------------------------------------------------------------
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def _send(fd: int, kind: bytes, obj: object) -> None:
+    payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    _write_all(fd, _HEADER.pack(kind, len(payload)) + payload)
+
+
+def _read_exact_blocking(fd: int, size: int) -> bytes | None:
+    chunks, left = [], size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _receive(fd: int, deadline: float | None, timeout: float | None) -> tuple[bytes, object]:
+    """Read one framed message, raising QueryTimeout at ``deadline``, StoreError on EOF."""
+    buf = bytearray()
+    need = _HEADER.size
+    kind = b""
+    while True:
+        while len(buf) < need:
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and wait <= 0:
+                raise QueryTimeout(
+                    f"the query took longer than the {timeout:g} s limit and was stopped; "
+                    "make it more selective (fewer joins, a LIMIT, bound variables)"
+                )
+            ready, _, _ = select.select([fd], [], [], wait)
+            if not ready:
+                continue
+            chunk = os.read(fd, max(need - len(buf), 1 << 16))
+            if not chunk:
+                raise StoreError("the query evaluator died without an answer (out of memory?)")
+            buf += chunk
+        if not kind:
+            kind, size = _HEADER.unpack_from(buf)
+            need = _HEADER.size + size
+            continue
+        return kind, pickle.loads(bytes(buf[_HEADER.size : need]))
+
+
+def _call(fn: Callable[[], object]) -> tuple[bytes, object]:
+    try:
+        return b"o", fn()
+    except CpkgError as exc:
+        return b"e", exc
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as a StoreError
+        return b"e", StoreError(f"the query evaluator failed: {type(exc).__name__}: {exc}")
+
+
+def _child_signals() -> None:
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM, signal.SIGQUIT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def _close_sockets() -> None:
+    """Drop inherited sockets (listeners, client connections) so the parent alone owns them.
+
+    Otherwise a connection the worker closes stays open while a child lives. Files (an
+    on-disk store's) are kept: the child needs them.
+    """
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        return
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                os.close(fd)
+
+
+def _alarm(timeout: float | None) -> None:
+    """Safety net: a child whose parent died (and so cannot kill it) ends by itself."""
+    signal.alarm(0 if timeout is None else max(1, math.ceil(timeout)) + 1)
+
+
+def _unpack(kind: bytes, value: object) -> Any:
+    if kind == b"e":
+        assert isinstance(value, BaseException)
+        raise value
+    return value
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+# -- one-shot --------------------------------------------------------------------------------
+
+
+def run_forked(fn: Callable[[], T], timeout: float | None, lock: Lock | None = None) -> T:
+    """Return ``fn()`` computed in a forked child, or raise QueryTimeout after ``timeout`` s.
+
+    ``fn``'s return value and any ``CpkgError`` it raises are pickled back to the parent.
+    ``lock`` is held around ``os.fork()`` so the child never sees a half-applied write.
+    """
+    read_fd, write_fd = os.pipe()
+    with lock if lock is not None else contextlib.nullcontext():
+        pid = os.fork()
+    if pid == 0:  # child: never returns
+        code = 0
+        try:
+            os.close(read_fd)
+            _child_signals()
+            _close_sockets()
+            _alarm(timeout)
+            kind, value = _call(fn)
+            _send(write_fd, kind, value)
+        except BaseException:  # noqa: BLE001 - the parent sees EOF
+            code = 1
+        finally:
+            os._exit(code)  # skip atexit/destructors: the parent owns the store and sockets
+    os.close(write_fd)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        kind, value = _receive(read_fd, deadline, timeout)
+    except BaseException:
+        _kill(pid)
+        raise
+    finally:
+        os.close(read_fd)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+    return _unpack(kind, value)
+
+
+# -- pool ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Evaluator:
+    pid: int
+    to_child: int
+    from_child: int
+    generation: int
+    uses: int = 0
+
+
+class EvaluatorPool:
+    """Long-lived forked evaluators running ``handler(payload)``; one query at a time each.
+
+    ``generation()`` returns a number that changes on every write to the store; ``lock`` is
+    held by writers and around fork. Thread-safe; belongs to the process that created it.
+    """
+
+    def __init__(
+        self,
+        handler: Callable[[Any], Any],
+        *,
+        generation: Callable[[], int] = lambda: 0,
+        lock: Lock | None = None,
+        max_idle: int = 8,
+        max_uses: int = 1000,
+    ) -> None:
+        self.handler = handler
+        self.generation = generation
+        self.lock = lock
+        self.max_idle = max_idle
+        self.max_uses = max_uses
+        self.owner = os.getpid()
+        self._idle: list[_Evaluator] = []
+        self._all: dict[int, _Evaluator] = {}  # pid -> evaluator, idle or busy
+        self._mutex = threading.Lock()
+
+    def run(self, payload: Any, timeout: float | None) -> Any:
+        """``handler(payload)`` in an evaluator; QueryTimeout (and a killed child) past timeout."""
+        ev = self._acquire()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            _send(ev.to_child, b"q", (payload, timeout))
+            kind, value = _receive(ev.from_child, deadline, timeout)
+        except BaseException:
+            self._discard(ev)
+            raise
+        ev.uses += 1
+        self._release(ev)
+        return _unpack(kind, value)
+
+    def close(self) -> None:
+        """Stop all idle evaluators (busy ones are stopped when their query ends)."""
+        with self._mutex:
+            idle, self._idle = self._idle, []
+        for ev in idle:
+            self._discard(ev)
+
+    def _acquire(self) -> _Evaluator:
+        if os.getpid() != self.owner:  # inherited through fork: start afresh
+            self._idle, self._all = [], {}
+            self.owner, self._mutex = os.getpid(), threading.Lock()
+        gen = self.generation()
+        stale = []
+        with self._mutex:
+            while self._idle:
+                ev = self._idle.pop()
+                if ev.generation == gen:
+                    break
+                stale.append(ev)
+            else:
+                ev = None
+        for old in stale:
+            self._discard(old)
+        return ev if ev is not None else self._spawn()
+
+    def _release(self, ev: _Evaluator) -> None:
+        if ev.generation != self.generation() or ev.uses >= self.max_uses:
+            self._discard(ev)
+            return
+        with self._mutex:
+            if len(self._idle) < self.max_idle:
+                self._idle.append(ev)
+                return
+        self._discard(ev)
+
+    def _discard(self, ev: _Evaluator) -> None:
+        with self._mutex:
+            self._all.pop(ev.pid, None)
+        for fd in (ev.to_child, ev.from_child):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        _kill(ev.pid)
+
+    def _spawn(self) -> _Evaluator:
+        req_r, req_w = os.pipe()
+        resp_r, resp_w = os.pipe()
+        with self.lock if self.lock is not None else contextlib.nullcontext(), self._mutex:
+            gen = self.generation()
+            pid = os.fork()
+            if pid == 0:
+                # Close the other evaluators' pipes: each must see EOF when the worker exits.
+                for other in self._all.values():
+                    for fd in (other.to_child, other.from_child):
+                        with contextlib.suppress(OSError):
+                            os.close(fd)
+                os.close(req_w)
+                os.close(resp_r)
+                self._serve(req_r, resp_w)
+            ev = _Evaluator(pid, req_w, resp_r, gen)
+            self._all[pid] = ev
+        os.close(req_r)
+        os.close(resp_w)
+        return ev
+
+    def _serve(self, req_fd: int, resp_fd: int) -> None:
+        """The evaluator's loop: answer requests until the parent closes the pipe."""
+        code = 0
+        try:
+            _child_signals()
+            _close_sockets()
+            while True:
+                header = _read_exact_blocking(req_fd, _HEADER.size)
+                if header is None:
+                    break
+                _, size = _HEADER.unpack(header)
+                body = _read_exact_blocking(req_fd, size)
+                if body is None:
+                    break
+                payload, timeout = pickle.loads(body)
+                _alarm(timeout)
+                kind, value = _call(functools.partial(self.handler, payload))
+                _send(resp_fd, kind, value)
+                signal.alarm(0)
+        except BaseException:  # noqa: BLE001 - the parent sees EOF
+            code = 1
+        finally:
+            os._exit(code)

@@ -1,0 +1,43 @@
+"""Prometheus metrics. Under gunicorn with several workers ``service.server`` sets
+PROMETHEUS_MULTIPROC_DIR before this module is imported, so every worker's counts are summed."""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+REQUESTS = Counter(
+    "cpkg_http_requests",
+    "HTTP requests by route, method and status",
+    ["route", "method", "status"],
+    registry=REGISTRY,
+)
+LATENCY = Histogram(
+    "cpkg_http_request_duration_seconds",
+    "HTTP request latency by route",
+    ["route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+    registry=REGISTRY,
+)
+ERRORS = Counter("cpkg_errors", "Errors answered, by kind", ["kind"], registry=REGISTRY)
+TIMEOUTS = Counter("cpkg_query_timeouts", "Queries stopped at the time limit", registry=REGISTRY)
+
+
+def exposition() -> tuple[bytes, str]:
+    """The metrics text: summed over all worker processes in multi-process mode."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -1,0 +1,92 @@
+"""Real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright: the pages work in a
+browser, offline. Screenshots go to test-artifacts/. Never runs ``playwright install``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI") == "true":
+        pytest.fail(
+            "CI=true but /usr/bin/chromium is missing: add chromium to .ci/run's apt-get line",
+            pytrace=False,
+        )
+    pytest.skip(
+        "headless Chromium not installed (apt-get install chromium) - browser tests skipped",
+        allow_module_level=True,
+    )
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def page(live_server: str) -> Iterator[object]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    p = sync_api.sync_playwright().start()
+    if True:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        pg = browser.new_page(viewport={"width": 1400, "height": 900})
+        external: list[str] = []
+        pg.on(
+            "request",
+            lambda r: (
+                external.append(r.url)
+                if not r.url.startswith(live_server) and not r.url.startswith("data:")
+                else None
+            ),
+        )
+        pg.external = external  # type: ignore[attr-defined]
+        yield pg
+        # Debian's Chromium can hang on a graceful close: kill the process instead.
+        proc = getattr(browser, "process", None)
+        pg.close()
+        if proc is not None:
+            proc.kill()
+
+
+def test_query_ui_runs_example(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    page.click("button.example[data-name=findings-by-inspection]")
+    page.wait_for_selector(".yasr table.dataTable tbody tr td", timeout=20_000)
+    text = page.inner_text(".yasr")
+    assert "finding-test-full" in text and "finding-test-gaps" in text
+    page.screenshot(path=str(ARTIFACTS / "query-ui.png"), full_page=True)
+    assert page.external == []  # type: ignore[attr-defined]  # fully offline
+
+
+def test_finding_page_follow_link(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/id/finding-test-full")
+    assert "Most cases were dealt with inadequately" in page.inner_text("h1")
+    page.screenshot(path=str(ARTIFACTS / "finding.png"), full_page=True)
+    page.click("text=2016 test inspection of the force")
+    page.wait_for_url(f"{live_server}/id/inspection-test-2016")
+    assert "2016 test inspection" in page.inner_text("h1")
+
+
+def test_chain_view(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/chain/view?focus=https://w3id.org/cpkg/id/finding-test-full")
+    assert page.locator("ol.chain li.step").count() >= 10
+    page.screenshot(path=str(ARTIFACTS / "chain.png"), full_page=True)
+    page.goto(f"{live_server}/chain/view?focus=https://w3id.org/cpkg/id/finding-test-gaps")
+    assert page.locator(".node.gap").count() > 0
+    page.screenshot(path=str(ARTIFACTS / "chain-gaps.png"), full_page=True)
+    page.click("text=2016 test inspection of the force")
+    page.wait_for_url(f"{live_server}/id/inspection-test-2016")
