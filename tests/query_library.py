@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import re
 import shutil
 import sys
@@ -203,8 +204,23 @@ def write_expected(
         return path
     path = directory / f"{query.name}.srj"
     assert result.native is not None, "drafts are written from the embedded store"
-    path.write_bytes(result.native.serialize(format=ox.QueryResultsFormat.JSON))
+    path.write_text(reviewable_json(result.native.serialize(format=ox.QueryResultsFormat.JSON)))
     return path
+
+
+def reviewable_json(raw: bytes) -> str:
+    """SPARQL JSON results with one binding per line, so a change to the data shows as a diff."""
+    doc = json.loads(raw)
+    head = json.dumps(doc["head"], ensure_ascii=False)
+    if "boolean" in doc:
+        return f'{{"head": {head}, "boolean": {json.dumps(doc["boolean"])}}}\n'
+    rows = ",\n".join("  " + json.dumps(b, ensure_ascii=False) for b in doc["results"]["bindings"])
+    return f'{{"head": {head}, "results": {{"bindings": [\n{rows}\n]}}}}\n'
+
+
+def _reformat_all(directory: Path = LIBRARY_DIR) -> None:
+    for path in sorted(directory.glob("*.srj")):
+        path.write_text(reviewable_json(path.read_bytes()))
 
 
 if __name__ == "__main__":  # pragma: no cover - maintenance helper
