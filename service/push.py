@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from pyoxigraph import NamedNode
 
 from service.errors import ConfigError, RemoteStoreError
+from service.store.base import QueryError
 from service.store.embedded import syntax_error
 from service.store.remote import (
     STAGING_PREFIX,
@@ -83,6 +84,23 @@ def read_dataset(path: Path) -> dict[str, list[ox.Triple]]:
         raise syntax_error(exc, f"{fmt.name} data", path=str(path)) from None
 
 
+def _insert(store: RemoteStore, staging: NamedNode, batch: list[ox.Triple]) -> None:
+    """Insert one batch; if the store refuses it as too big to compile, insert it in halves.
+
+    Blank-node batches go as ``INSERT {…} WHERE {}``, which some stores cannot compile at
+    thousands of triples (Virtuoso: "generated SQL text has exceeded 10000 lines"); splitting
+    keeps every blank node's triples together (``batched_triples``), so the result is the same.
+    """
+    try:
+        store.update(insert_data(staging, batch))
+    except QueryError:
+        halves = list(batched_triples(batch, max(1, len(batch) // 2)))
+        if len(halves) < 2:
+            raise
+        for half in halves:
+            _insert(store, staging, half)
+
+
 def push_graph(
     store: RemoteStore,
     graph: str,
@@ -102,7 +120,7 @@ def push_graph(
         done = 0
         for i, batch in enumerate(batches, 1):
             where = f"graph <{graph}>, batch {i}/{n} ({len(batch)} triples)"
-            store.update(insert_data(staging, batch))
+            _insert(store, staging, batch)
             done += len(batch)
             progress(f"push: <{graph}> batch {i}/{n}: {done}/{len(triples)} triples")
         where = f"graph <{graph}>, swapping the loaded staging graph in"

@@ -306,22 +306,121 @@ def chain_view() -> Response:
             f"<{focus}> is not a finding or a recommendation "
             "in the dataset, so it has no accountability chain",
         )
-    return _html("chain.html", chain=chain)
+    import re
+
+    from service.web.ldutil import labels
+
+    nodes = [
+        n for s in chain.steps if s.key != "evidence" for n in (*s.nodes, *s.reasons, *s.context)
+    ]
+    names = {n.iri: n.label for n in nodes if n.iri}  # labels of the nodes, for "for …" links
+    sources = {e.source for n in nodes for e in n.evidence}
+    names.update(labels(get_store(), sources))  # one query: the titles of the quoted sources
+    finding = chain.step("finding").nodes
+    years = [
+        m.group(0)
+        for n in chain.step("inspection").nodes
+        if (m := re.search(r"\b(1[89]|20)\d\d\b", f"{n.note} {n.label}"))
+    ]
+    return _html(
+        "chain.html",
+        chain=chain,
+        steps=[s for s in chain.steps if s.key != "evidence"],  # the finding step has its quotes
+        names=names,
+        finding_quotes=[e.quote for e in finding[0].evidence] if finding else [],
+        year=years[0] if years else "",
+    )
 
 
 def _chain_picker() -> Response:
-    store = get_store()
-    result = store.query(
-        "PREFIX cpkg: <https://w3id.org/cpkg/def#> "
-        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-        "SELECT DISTINCT ?f (SAMPLE(?l) AS ?label) WHERE { ?f a ?t . "
-        "?t rdfs:subClassOf* cpkg:Finding OPTIONAL { ?f rdfs:label ?l } } GROUP BY ?f "
-        "ORDER BY ?f LIMIT 1000"
-    )
+    """Findings grouped by inspection, each with which chain links the graph states.
+
+    One query: the flags mirror the branches of service/chain.rq (every link after the finding
+    needs cpkg:inspection); tests check them against get_chain on the fixture.
+    """
+    from service.chain import STEPS
+
+    keys = [k for k, _, _ in STEPS if k not in ("finding", "evidence")]
+    result = get_store().query(_PICKER_QUERY)
     assert isinstance(result, SelectResult)
-    findings = [
-        (f.value, lab.value if isinstance(lab, ox.Literal) else f.value.rsplit("/", 1)[-1])
-        for f, lab in result
-        if isinstance(f, ox.NamedNode)
-    ]
-    return _html("chain_index.html", findings=findings)
+    col = {name: i for i, name in enumerate(result.variables)}
+    groups: dict[str, dict[str, object]] = {}
+    for row in result:
+        f, label, insp = row[col["f"]], row[col["label"]], row[col["insp"]]
+        if not isinstance(f, ox.NamedNode):
+            continue
+        flags = [("finding", True)] + [
+            (k, getattr(row[col[k]], "value", "") == "true") for k in keys
+        ]
+        insp_iri = insp.value if isinstance(insp, ox.NamedNode) else ""
+        group = groups.setdefault(
+            insp_iri,
+            {
+                "iri": insp_iri or None,
+                "label": getattr(row[col["inspLabel"]], "value", "")
+                or (insp_iri.rsplit("/", 1)[-1] if insp_iri else "No inspection recorded"),
+                "year": str(getattr(row[col["inspDate"]], "value", ""))[:4],
+                "findings": [],
+            },
+        )
+        group["findings"].append(  # type: ignore[attr-defined]
+            {
+                "iri": f.value,
+                "label": label.value if isinstance(label, ox.Literal) else f.value.rsplit("/")[-1],
+                "flags": flags,
+                "stated": sum(ok for _, ok in flags),
+            }
+        )
+    titles = {k: t for k, t, _ in STEPS}
+    ordered = sorted(groups.values(), key=lambda g: (not g["iri"], str(g["year"]), str(g["label"])))
+    return _html("chain_index.html", groups=ordered, titles=titles, total=len(keys) + 1)
+
+
+_PICKER_QUERY = """
+PREFIX cpkg: <https://w3id.org/cpkg/def#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX time: <http://www.w3.org/2006/time#>
+SELECT ?f (SAMPLE(?fl) AS ?label) ?insp (SAMPLE(?il) AS ?inspLabel) (MIN(?d) AS ?inspDate)
+       ?inspection ?inspectorate ?force ?post ?holder ?duty ?law ?remedy ?recommendation
+       ?deadline ?status
+WHERE {
+  { SELECT DISTINCT ?f WHERE { ?f a/rdfs:subClassOf* cpkg:Finding } LIMIT 1000 }
+  OPTIONAL { ?f rdfs:label ?fl FILTER(lang(?fl) = "en" || lang(?fl) = "") }
+  OPTIONAL {
+    ?f cpkg:inspection ?insp
+    OPTIONAL { ?insp rdfs:label ?il FILTER(lang(?il) = "en" || lang(?il) = "") }
+    OPTIONAL { { ?r prov:wasGeneratedBy ?insp ; dcterms:issued ?d }
+               UNION { ?insp dcterms:date ?d } }
+  }
+  BIND(EXISTS { ?f cpkg:inspection ?x FILTER(!isBlank(?x)) } AS ?inspection)
+  BIND(BOUND(?insp) AS ?i)
+  BIND(?i && EXISTS { ?f cpkg:inspection/cpkg:conductedBy ?x FILTER(!isBlank(?x)) }
+       AS ?inspectorate)
+  BIND(?i && EXISTS { { ?f cpkg:inspection/cpkg:inspected ?x } UNION { ?f cpkg:concerns ?x }
+                      FILTER(!isBlank(?x)) } AS ?force)
+  BIND(?i && EXISTS { ?f cpkg:responsiblePost ?x FILTER(!isBlank(?x)) } AS ?post)
+  BIND(?i && EXISTS { ?f cpkg:responsiblePost ?p . ?h cpkg:post ?p ; org:member ?x
+                      FILTER(!isBlank(?x)) } AS ?holder)
+  BIND(?i && EXISTS { ?f cpkg:engagesDuty ?x FILTER(!isBlank(?x)) } AS ?duty)
+  BIND(?i && EXISTS { ?f cpkg:engagesDuty/cpkg:createdBy ?x FILTER(!isBlank(?x)) } AS ?law)
+  BIND(?i && EXISTS { ?f cpkg:engagesDuty ?dt .
+                      { ?x cpkg:enforces ?dt } UNION { ?rm cpkg:enforces ?dt . ?x cpkg:limits ?rm }
+                      FILTER(!isBlank(?x)) } AS ?remedy)
+  BIND(?i && EXISTS { { ?x cpkg:answersFinding ?f }
+                      UNION { ?rc cpkg:answersFinding ?f ; cpkg:requiresAction ?x }
+                      FILTER(!isBlank(?x)) } AS ?recommendation)
+  BIND(?i && EXISTS { ?rc cpkg:answersFinding ?f ; cpkg:requiresAction? ?o .
+                      ?o cpkg:deadline/time:inXSDDate ?x } AS ?deadline)
+  BIND(?i && EXISTS { ?rc cpkg:answersFinding ?f .
+                      { ?rc (dcterms:hasPart|^dcterms:isPartOf)* ?a }
+                      UNION { ?rc cpkg:requiresAction ?a }
+                      ?x cpkg:assesses ?a ; cpkg:implementationStatus ?s
+                      FILTER(!isBlank(?x)) } AS ?status)
+}
+GROUP BY ?f ?insp ?inspection ?inspectorate ?force ?post ?holder ?duty ?law ?remedy
+         ?recommendation ?deadline ?status
+ORDER BY ?inspDate ?insp ?label
+"""

@@ -118,7 +118,7 @@ def require_virtuoso() -> str:
 class Virtuoso:
     """One ``virtuoso-t`` process on loopback ports with its own temporary database."""
 
-    def __init__(self, binary: str, max_query_seconds: int = 8) -> None:
+    def __init__(self, binary: str, max_query_seconds: int = 60) -> None:
         self.binary = binary
         self.dir = Path(tempfile.mkdtemp(prefix="cpkg-virtuoso-"))
         self.sql_port = _free_port()

@@ -82,11 +82,47 @@ def test_finding_page_follow_link(page, live_server: str) -> None:  # type: igno
 
 
 def test_chain_view(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(f"{live_server}/chain/view?focus=https://w3id.org/cpkg/id/finding-test-full")
-    assert page.locator("ol.chain li.step").count() >= 10
+    assert page.locator("ol.chain li.step").count() == 12
+    quote = page.locator("#step-finding figure.quote blockquote").first
+    assert quote.is_visible()
+    assert quote.inner_text().startswith("“A staggering 278 out of 374")
+    source = page.locator("#step-finding figure.quote figcaption a").first
+    assert source.inner_text() == "Test report: force criticised for failing children"
+    badge = page.locator("#step-law .badge.status")
+    assert badge.is_visible() and badge.inner_text().lower() == "background knowledge"
+    assert "Section 11 of the Children Act 2004" in page.inner_text("#step-law .reasoning")
+    assert page.locator(".chips .chip.ok").count() == 11
+    assert page.locator(".chips .chip.gap").count() == 1  # the status assessment
+    assert "2016" in page.inner_text(".year-pill")
     page.screenshot(path=str(ARTIFACTS / "chain.png"), full_page=True)
+
     page.goto(f"{live_server}/chain/view?focus=https://w3id.org/cpkg/id/finding-test-gaps")
-    assert page.locator(".node.gap").count() > 0
+    gap = page.locator("#step-post .node.gap")
+    assert gap.is_visible()
+    assert "no source names a post responsible for this finding" in gap.inner_text()
+    reason = page.locator("#step-post .node-reason")
+    assert reason.is_visible()
+    assert "this finding is itself that the force had no such post" in reason.inner_text()
+    markup = page.locator("#step-finding figure.quote blockquote").first
+    assert "<script>alert('quote')</script>" in markup.inner_text()  # shown as text, not run
+    assert dialogs == []
     page.screenshot(path=str(ARTIFACTS / "chain-gaps.png"), full_page=True)
-    page.click("text=2016 test inspection of the force")
+    page.click("#step-inspection a.node-title")
     page.wait_for_url(f"{live_server}/id/inspection-test-2016")
+    assert "2016 test inspection" in page.inner_text("h1")
+    assert page.external == []  # type: ignore[attr-defined]  # fully offline
+
+
+def test_chain_picker(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/chain/view")
+    group = page.locator("section.inspection-group").first
+    assert "2016 test inspection of the force" in group.locator("h2").inner_text()
+    row = page.locator("tr[data-finding='https://w3id.org/cpkg/id/finding-test-full']")
+    assert "11/12 links stated" in row.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "chain-picker.png"), full_page=True)
+    row.locator("a.pick-title").click()
+    page.wait_for_url(lambda url: "/chain/view" in url and "finding-test-full" in url)
+    assert "Most cases were dealt with inadequately" in page.inner_text("h1")

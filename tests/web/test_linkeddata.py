@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import pytest
 import rdflib
@@ -233,6 +235,46 @@ def test_chain_view(client: FlaskClient) -> None:
         "/chain/view", query_string={"focus": "https://w3id.org/cpkg/id/org-test-force"}
     ).status_code in (200, 404)
     assert client.get("/chain/view").status_code == 200
+
+
+GAPS = "https://w3id.org/cpkg/id/finding-test-gaps"
+
+
+def test_chain_view_quotes_claims_and_gaps(client: FlaskClient) -> None:
+    page = client.get("/chain/view", query_string={"focus": FINDING}).get_data(as_text=True)
+    assert "“A staggering 278 out of 374 (more than 75%) of cases reviewed" in page
+    assert 'href="http://localhost/id/source-test-001"' in page  # the source, linked
+    assert "Test report: force criticised for failing children" in page  # ... by its title
+    assert "status-background-knowledge" in page  # the claim's epistemic status
+    assert 'href="http://localhost/id/claim-test-children-act"' in page
+    assert "Section 11 of the Children Act 2004 creates the safeguarding duty" in page
+    assert "11 of 12 links stated" in page and 'href="#step-status"' in page
+    assert 'href="http://localhost/id/post-test-commissioner"' in page  # nodes link to pages
+    gaps = client.get("/chain/view", query_string={"focus": GAPS}).get_data(as_text=True)
+    assert "no source names a post responsible for this finding" in gaps  # missing_reason
+    assert "this finding is itself that the force had no such post" in gaps  # its reason
+    assert "Why this link is missing" in gaps
+    assert "4 of 12 links stated" in gaps
+
+
+def test_chain_view_escapes_quotes(client: FlaskClient) -> None:
+    gaps = client.get("/chain/view", query_string={"focus": GAPS}).get_data(as_text=True)
+    assert "<script>alert(" not in gaps
+    assert "&lt;script&gt;alert(&#39;quote&#39;)&lt;/script&gt;" in gaps
+
+
+def test_chain_picker_groups_and_completeness(client: FlaskClient, store: EmbeddedStore) -> None:
+    """The picker's one-query completeness agrees with get_chain, finding by finding."""
+    from service.chain import get_chain
+
+    page = client.get("/chain/view").get_data(as_text=True)
+    assert "2016 test inspection of the force" in page and "11/12 links stated" in page
+    rows = re.findall(r'data-stated="(\d+)" data-finding="([^"]+)"', page)
+    assert {f for _, f in rows} >= {FINDING, GAPS}
+    for stated, finding in rows:
+        chain = get_chain(store, html.unescape(finding))
+        expected = sum(not s.missing for s in chain.steps if s.key != "evidence")
+        assert int(stated) == expected, finding
 
 
 def test_live_server(live_server: str) -> None:
