@@ -367,7 +367,9 @@ class RemoteStore(Store):
             cached = self._graphs
         if cached is not None and now - cached[0] < self.graph_cache_seconds:
             return cached[1]
-        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        # GROUP BY, not DISTINCT: same answer, but Virtuoso plans DISTINCT as a full scan (3.7 s
+        # for 12k quads against 2 ms).
+        rows = self.select("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         graphs = sorted(
             r["g"].value
             for r in rows
