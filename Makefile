@@ -44,6 +44,12 @@ typecheck: install
 test: install lint typecheck
 	$(BIN)/pytest
 
+# Longer security runs (tests/security): 10x the fuzz examples, a 2-minute load with 64 clients.
+SOAK_SECONDS ?= 120
+soak: install
+	CPKG_FUZZ_EXAMPLES=2000 CPKG_FUZZ_RANDOM=1 CPKG_LOAD_SECONDS=$(SOAK_SECONDS) \
+	CPKG_LOAD_CLIENTS=64 $(BIN)/pytest -s -p no:cacheprovider tests/security
+
 # Benchmarks (bench/README.md): peers and tools in bench/.venv, system tools via apt when root.
 BENCH_VENV  := bench/.venv
 BENCH_STAMP := $(BENCH_VENV)/.installed-stamp

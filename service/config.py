@@ -45,6 +45,36 @@ def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
     return raw
 
 
+_PERIODS = {
+    "s": 1.0,
+    "sec": 1.0,
+    "second": 1.0,
+    "m": 60.0,
+    "min": 60.0,
+    "minute": 60.0,
+    "h": 3600.0,
+    "hour": 3600.0,
+}
+
+
+def parse_rate(raw: str) -> tuple[int, float]:
+    """``CPKG_RATE_LIMIT``: ``N/second|minute|hour`` -> (N, period s); ``off`` -> (0, 1)."""
+    text = raw.strip().lower()
+    if text in ("", "0", "off", "none"):
+        return 0, 1.0
+    count, _, unit = text.partition("/")
+    unit = unit.strip() or "minute"
+    try:
+        n = int(count.strip())
+    except ValueError:
+        n = -1
+    if n < 0 or unit.rstrip("s") not in _PERIODS and unit not in _PERIODS:
+        raise ConfigError(
+            f"CPKG_RATE_LIMIT={raw!r} is not valid; use e.g. 60/minute, 5/second or off"
+        )
+    return n, _PERIODS.get(unit, _PERIODS.get(unit.rstrip("s"), 60.0))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable; build with Settings.from_env()."""
@@ -63,6 +93,7 @@ class Settings:
         None  # host that serves the canonical namespace, e.g. http://127.0.0.1:8000/
     )
     rewrite_rdf_iris: bool = False  # serve RDF with IRIs mapped to public_base (default: canonical)
+    cache_bytes: int = 64 * 1024 * 1024  # per-process cache of query answers; 0 disables it
     workers: int = 2  # gunicorn worker processes for `cpkg serve`
     threads: int = 4  # threads per worker process
     store: str = "embedded"  # "embedded" (pyoxigraph) or "remote" (a SPARQL 1.1 store)
@@ -73,12 +104,26 @@ class Settings:
     sparql_auth: str = "digest"  # "digest" (Virtuoso /sparql-auth) or "basic"
     sparql_token: str | None = None  # bearer token instead of user/password
     sparql_update_timeout: float = 300.0  # seconds per update request to the remote store
+    users: tuple[tuple[str, str], ...] = ()  # (name, bearer token) of users with private graphs
+    rate_limit: int = 300  # requests per rate_period per client; 0 = no limit
+    rate_period: float = 60.0  # seconds
+    rate_burst: int = 0  # bucket size; 0 = rate_limit
+    rate_limit_loopback: bool = False  # also limit clients on 127.0.0.0/8 and ::1
 
     @classmethod
     def from_env(cls) -> Settings:
         store = os.environ.get("CPKG_STORE_PATH") or None
         allow = tuple(u for u in _env("CPKG_FEDERATION_ALLOWLIST", "").split() if u)
+        from service.access import parse_users
+
+        rate, period = parse_rate(_env("CPKG_RATE_LIMIT", f"{cls.rate_limit}/minute"))
         return cls(
+            users=tuple(parse_users(_env("CPKG_USERS", "")).items()),
+            rate_limit=rate,
+            rate_period=period,
+            rate_burst=_env_int("CPKG_RATE_BURST", cls.rate_burst),
+            rate_limit_loopback=os.environ.get("CPKG_RATE_LIMIT_LOOPBACK", "").lower()
+            in ("1", "true", "yes"),
             sources_dir=Path(_env("CPKG_SOURCES_DIR", str(cls.sources_dir))),
             ontology_dir=Path(_env("CPKG_ONTOLOGY_DIR", str(cls.ontology_dir))),
             graph_dir=Path(_env("CPKG_GRAPH_DIR", str(cls.graph_dir))),
@@ -92,6 +137,7 @@ class Settings:
             public_base=os.environ.get("CPKG_PUBLIC_BASE") or None,
             rewrite_rdf_iris=os.environ.get("CPKG_REWRITE_RDF_IRIS", "").lower()
             in ("1", "true", "yes"),
+            cache_bytes=_env_int("CPKG_CACHE_BYTES", cls.cache_bytes),
             workers=_env_int("CPKG_WORKERS", cls.workers),
             threads=_env_int("CPKG_THREADS", cls.threads),
             store=_choice("CPKG_STORE", cls.store, ("embedded", "remote")),

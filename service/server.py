@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from service.config import Settings
+from service.errors import CpkgError
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ def _child_exit(server: Any, worker: Any) -> None:
 
 def gunicorn_options(settings: Settings, host: str, port: int, workers: int) -> dict[str, Any]:
     """The gunicorn configuration for ``serve`` (exposed for tests and benchmarks)."""
-    single = settings.store_path is not None or bool(settings.update_token)
+    single = settings.store_path is not None or bool(settings.update_token or settings.users)
     if single and workers > 1:
         log.warning(
             "using 1 worker process (with %d threads) instead of %d: %s",
@@ -57,7 +59,7 @@ def gunicorn_options(settings: Settings, host: str, port: int, workers: int) -> 
             workers,
             "the on-disk store can be opened by one process"
             if settings.store_path
-            else "updates must be seen by every request",
+            else "updates (admin or users' private graphs) must be seen by every request",
         )
         workers = 1
     return {
@@ -126,12 +128,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", nargs="+", type=Path, metavar="FILE")
     parser.add_argument("--store-path", type=Path, default=None)
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
-    if args.store_path is not None:
-        from dataclasses import replace
+    try:
+        settings = Settings.from_env()
+        if args.store_path is not None:
+            from dataclasses import replace
 
-        settings = replace(settings, store_path=args.store_path)
-    serve(settings, args.host, args.port, args.workers, args.data)
+            settings = replace(settings, store_path=args.store_path)
+        serve(settings, args.host, args.port, args.workers, args.data)
+    except CpkgError as exc:  # the same contract as `cpkg serve`: a message and exit code 2
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -6,14 +6,19 @@ escapes, so the query is parsed with rdflib's SPARQL parser (only when the word 
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from service.protocol.errors import ProtocolError
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# The SERVICE keyword as a token: not part of a name, variable or prefixed name.
+_SERVICE_TOKEN = re.compile(r"(?i)(?<![\w:?$])service(?![\w:-])")
 
 
 def _unescape(text: str) -> str:
@@ -22,7 +27,9 @@ def _unescape(text: str) -> str:
 
 def service_iris(sparql: str, *, update: bool = False) -> list[str | None]:
     """The IRIs of all SERVICE clauses (None for ``SERVICE ?var``); [] if there are none."""
-    if "service" not in _unescape(sparql).lower():
+    # Cheap token test first: parsing with rdflib costs ~0.4 s, and "service" often appears only
+    # in comments, strings, IRIs, variables or prefixed names (e.g. "# see service/chain.py").
+    if not _SERVICE_TOKEN.search(_strip_strings(_unescape(sparql))):
         return []
     from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
@@ -68,8 +75,50 @@ def _is_var(term: object) -> bool:
     return isinstance(term, Variable)
 
 
+_LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa", ".lan")
+
+
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """``host`` as an IP, also in the forms HTTP clients accept (127.1, 0x7f.1, 2130706433)."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except (OSError, ValueError):
+        return None
+
+
+def is_private_endpoint(iri: str) -> bool:
+    """Whether a SERVICE IRI points at this machine or a private/link-local/reserved network.
+
+    Decided from the IRI alone (no DNS lookup in the request path); anything unparseable,
+    not http(s), or without a host counts as private.
+    """
+    try:
+        parts = urlsplit(iri)
+        host = (parts.hostname or "").rstrip(".").lower()
+    except ValueError:
+        return True
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return True
+    ip = _ip(host)
+    if ip is None:  # a name: local ones, and single-label intranet names, are private
+        return host in _LOCAL_NAMES or host.endswith(_LOCAL_SUFFIXES) or "." not in host
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global
+
+
 def check_federation(sparql: str, allowlist: Sequence[str], *, update: bool = False) -> None:
-    """Refuse (400) a query whose SERVICE targets are not all in ``allowlist``."""
+    """Refuse (400) a query whose SERVICE targets are not all in ``allowlist``.
+
+    Entries match exactly. An endpoint on loopback, a private or link-local network (e.g.
+    127.0.0.1, localhost, 10.x, 169.254.169.254, [::1]) is refused with its own message
+    unless that exact IRI is allowlisted: such a request would reach the server's own network.
+    """
     iris = service_iris(sparql, update=update)
     if not iris:
         return
@@ -80,6 +129,13 @@ def check_federation(sparql: str, allowlist: Sequence[str], *, update: bool = Fa
         raise ProtocolError(
             "federated queries (SERVICE) are disabled on this endpoint; remove the SERVICE "
             "clause or ask the operator to allow the endpoint in CPKG_FEDERATION_ALLOWLIST"
+        )
+    local = [i for i in bad if i is not None and is_private_endpoint(i)]
+    if local:
+        raise ProtocolError(
+            f"SERVICE to <{local[0]}> is not allowed: it points at this server or a private, "
+            "loopback or link-local network; only endpoints listed exactly in "
+            "CPKG_FEDERATION_ALLOWLIST may be called"
         )
     shown = ", ".join("a variable endpoint (SERVICE ?var)" if i is None else f"<{i}>" for i in bad)
     raise ProtocolError(

@@ -62,6 +62,34 @@ def query_form(text: str) -> str | None:
     return None
 
 
+MAX_NESTING = 64
+_OPEN, _CLOSE = frozenset("({["), frozenset(")}]")
+
+
+def nesting_depth(text: str) -> int:
+    """Deepest nesting of (), {} and [] outside strings, IRIs and comments."""
+    from service.store.base import SPARQL_NOISE
+
+    depth = deepest = 0
+    for ch in SPARQL_NOISE.sub(" ", text):
+        if ch in _OPEN:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+    return deepest
+
+
+def check_nesting(text: str, operation: str = "query") -> None:
+    """Refuse absurdly nested text before any parser sees it: the SPARQL parsers recurse, and
+    a few thousand levels crash or stall them."""
+    if nesting_depth(text) > MAX_NESTING:
+        raise ProtocolError(
+            f"the {operation} nests brackets more than {MAX_NESTING} levels deep; "
+            "flatten it (real queries rarely nest more than 10 levels)"
+        )
+
+
 def _one(params: MultiDict[str, str], name: str) -> str | None:
     values = params.getlist(name)
     if len(values) > 1:
@@ -123,6 +151,7 @@ def parse_request(request: Request) -> SparqlRequest:
         raise ProtocolError(f"method {request.method} is not allowed here", 405)
     if text is None or not text.strip():
         raise ProtocolError(f"the {operation} is empty")
+    check_nesting(text, operation)
     if operation == "query":
         default, named = params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
     else:

@@ -73,6 +73,12 @@ QueryResult = SelectResult | AskResult | GraphResult
 GraphName = NamedNode | None
 """A graph in Graph-Store operations: a named graph IRI, or None for the default graph."""
 
+#: Stands for the store's own (unnamed) default graph in ``default_graphs``/``named_graphs``
+#: lists, so a restricted dataset can include it (the remote store uses the same IRI).
+DEFAULT_GRAPH_IRI = "urn:x-cpkg:default-graph"
+#: A graph that never exists: a dataset list holding only it is an empty dataset.
+EMPTY_GRAPH_IRI = "urn:x-cpkg:no-data"
+
 
 class Store(ABC):
     """A SPARQL dataset: query, update, Graph Store operations and bulk loading.

@@ -13,8 +13,11 @@ reloading when the dataset has not changed, so restarts are instant.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import logging
+import os
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -25,8 +28,9 @@ import pyoxigraph as ox
 from pyoxigraph import DefaultGraph, NamedNode, Quad, Triple
 
 from service.config import Settings
-from service.errors import ConfigError, ParseError, StoreError
+from service.errors import ConfigError, ParseError, RemoteStoreError, StoreError
 from service.store.base import (
+    DEFAULT_GRAPH_IRI,
     AskResult,
     GraphName,
     GraphResult,
@@ -91,6 +95,50 @@ def syntax_error(exc: Exception, what: str, path: str | None = None) -> ParseErr
     return ParseError(f"{what} syntax error{where}: {detail}", path=path, line=line, column=column)
 
 
+def store_open_error(path: Path | None, exc: Exception) -> StoreError:
+    """A start-up error that names the store directory, the cause and the fix."""
+    text = str(exc) or type(exc).__name__
+    low = text.lower()
+    code = getattr(exc, "errno", None)
+    fix = "fix it, or point CPKG_STORE_PATH at another directory (it is rebuilt from the dataset)"
+    if code == errno.ENOSPC or "no space" in low:
+        why = "the disk is full; free some space"
+    elif (
+        code in (errno.EACCES, errno.EPERM, errno.EROFS)
+        or "permission" in low
+        or ("read-only" in low)
+    ):
+        why = "permission denied or read-only file system; make it writable by this user"
+    elif code in (errno.EEXIST, errno.ENOTDIR) or "not a directory" in low:
+        why = "it is not a directory"
+    elif "lock" in low or "resource temporarily unavailable" in low:
+        why = "another process is using it (an on-disk store is opened by one process at a time)"
+        fix = "stop the other process, or point CPKG_STORE_PATH at another directory"
+    elif any(w in low for w in ("corrupt", "checksum", "invalid argument", "manifest", "current")):
+        why = "it is corrupt or not an Oxigraph store"
+        fix = (
+            "restore it from a backup, or move it away and restart (it is rebuilt from the dataset)"
+        )
+    else:
+        why = "the store could not be opened"
+    return StoreError(f"cannot open the store at {path}: {why} ({text}); {fix}")
+
+
+def _write_error(path: Path | None, what: str, exc: Exception) -> StoreError:
+    """A write failure on disk (full disk, I/O error, corruption), naming the store directory."""
+    where = f"the store at {path}" if path is not None else "the in-memory store"
+    return StoreError(
+        f"{what} failed: {where} could not be written ({exc}); the last complete write is "
+        "kept. Free disk space or fix the store directory (or move it away: it is rebuilt "
+        "from the dataset), then retry"
+    )
+
+
+def _dataset_graph(iri: str) -> NamedNode | DefaultGraph:
+    """A ``default_graphs`` entry: ``DEFAULT_GRAPH_IRI`` is the store's own default graph."""
+    return DefaultGraph() if iri == DEFAULT_GRAPH_IRI else NamedNode(iri)
+
+
 def _graph(graph: GraphName) -> NamedNode | DefaultGraph:
     return DefaultGraph() if graph is None else graph
 
@@ -108,16 +156,14 @@ class EmbeddedStore(Store):
             else:
                 path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(path))
-        except OSError as exc:
-            raise StoreError(
-                f"cannot open the store at {path}: {exc}; is another process using it? "
-                "(an on-disk store can be opened by one process at a time)"
-            ) from exc
+        except (OSError, RuntimeError) as exc:  # RocksDB reports corruption as RuntimeError
+            raise store_open_error(path, exc) from None
         # Held during writes and around os.fork() so a forked query evaluator never
         # inherits a half-applied write.
         self.lock = threading.RLock()
         # Bumped by every write, so forked evaluators holding an older snapshot are retired.
         self.generation = 0
+        self._pid = os.getpid()
         self._snapshot: ox.Store | None = None  # in-memory copy read by queries (on disk only)
         self._snapshot_generation = -1
 
@@ -134,7 +180,7 @@ class EmbeddedStore(Store):
         """Evaluate ``sparql``; ``timeout`` is enforced by the caller (see isolate.py)."""
         kwargs: dict[str, object] = {}
         if default_graphs or named_graphs:
-            kwargs["default_graph"] = [NamedNode(g) for g in default_graphs or []] or [
+            kwargs["default_graph"] = [_dataset_graph(g) for g in default_graphs or []] or [
                 DefaultGraph()
             ]
             if named_graphs:
@@ -145,8 +191,17 @@ class EmbeddedStore(Store):
             # The union is our default dataset; a query's own FROM / FROM NAMED takes precedence
             # (SPARQL 1.1 Protocol), and pyoxigraph would ignore FROM under the union option.
             kwargs["use_default_graph_as_union"] = True
+        # A worker thread's in-memory store is written concurrently: the lock keeps a write
+        # from landing between the whole-store check and the snapshot query() takes. Forked
+        # evaluators have no writers (and must not wait on a lock copied mid-use).
+        live = bool(default_graphs) and self.path is None and os.getpid() == self._pid
         try:
-            raw = self._reader().query(sparql, **kwargs)  # type: ignore[arg-type]
+            with self.lock if live else contextlib.nullcontext():
+                reader = self._reader()
+                if default_graphs and _is_whole_store(reader, default_graphs, named_graphs):
+                    # the same dataset as the union, which pyoxigraph evaluates much faster
+                    kwargs = {"use_default_graph_as_union": True}
+                raw = reader.query(sparql, **kwargs)  # type: ignore[arg-type]
         except SyntaxError as exc:
             raise syntax_error(exc, "SPARQL query") from None
         except ValueError as exc:
@@ -154,7 +209,7 @@ class EmbeddedStore(Store):
         except RuntimeError as exc:
             raise QueryError(f"the query could not be evaluated: {exc}") from None
         except OSError as exc:
-            raise StoreError(f"the store failed while evaluating the query: {exc}") from exc
+            raise _service_error(exc) from None
         if isinstance(raw, ox.QuerySolutions):
             names = [v.value for v in raw.variables]
             return SelectResult(names, _rows(raw, len(names)), native=raw)
@@ -172,8 +227,11 @@ class EmbeddedStore(Store):
             except (ValueError, RuntimeError) as exc:
                 raise QueryError(f"the update failed and nothing was changed: {exc}") from None
             except OSError as exc:
-                raise StoreError(f"the store failed while updating: {exc}") from exc
-            self._flush()
+                raise _write_error(self.path, "the update", exc) from None
+            try:
+                self._flush()
+            except OSError as exc:
+                raise _write_error(self.path, "flushing the update", exc) from None
 
     def _reader(self) -> ox.Store:
         """The store queries read: the store itself in memory, else the snapshot."""
@@ -262,8 +320,10 @@ class EmbeddedStore(Store):
                 self._store.load(data, format=fmt, to_graph=NamedNode(graph) if graph else None)
             except SyntaxError as exc:
                 raise syntax_error(exc, f"{fmt.name} data") from None
-            except (ValueError, OSError) as exc:
+            except ValueError as exc:
                 raise ParseError(f"cannot load {fmt.name} data: {exc}") from None
+            except (OSError, RuntimeError) as exc:
+                raise _write_error(self.path, f"loading {fmt.name} data", exc) from None
             self._flush()
         return len(self._store) - before
 
@@ -289,12 +349,17 @@ class EmbeddedStore(Store):
                 self._store.bulk_load(path=str(path), format=fmt)
             except SyntaxError as exc:
                 raise syntax_error(exc, f"{fmt.name} data", path=str(path)) from None
+            except (OSError, RuntimeError) as exc:
+                raise _write_error(self.path, f"loading {path}", exc) from None
             self._flush()
 
     def clear(self) -> None:
         with self.lock:
-            self._store.clear()
-            self._flush()
+            try:
+                self._store.clear()
+                self._flush()
+            except (OSError, RuntimeError) as exc:
+                raise _write_error(self.path, "clearing the store", exc) from None
 
     def triple_count(self) -> int:
         return len(self._store)
@@ -328,9 +393,28 @@ class _ForkGuard:
         self.store.lock.release()
 
 
+def _is_whole_store(
+    reader: ox.Store, default_graphs: Sequence[str], named_graphs: Sequence[str] | None
+) -> bool:
+    """Whether an explicit dataset is exactly the whole store: every named graph, plus the
+    default graph, as default graph; every named graph as named graphs."""
+    names = {g.value for g in reader.named_graphs() if isinstance(g, NamedNode)}
+    return set(default_graphs) == names | {DEFAULT_GRAPH_IRI} and set(named_graphs or ()) == names
+
+
+def _service_error(exc: OSError) -> RemoteStoreError:
+    """Queries read memory, so an I/O error while evaluating one is a SERVICE call failing."""
+    return RemoteStoreError(f"the query failed while calling a SERVICE endpoint: {exc}")
+
+
 def _rows(solutions: ox.QuerySolutions, width: int) -> Iterator[Row]:
-    for sol in solutions:
-        yield tuple(sol[i] for i in range(width))
+    try:
+        for sol in solutions:
+            yield tuple(sol[i] for i in range(width))
+    except RuntimeError as exc:
+        raise QueryError(f"the query could not be evaluated: {exc}") from None
+    except OSError as exc:
+        raise _service_error(exc) from None
 
 
 def _checked(triples: ox.QueryTriples) -> Iterator[Triple]:
@@ -338,6 +422,8 @@ def _checked(triples: ox.QueryTriples) -> Iterator[Triple]:
         yield from triples
     except RuntimeError as exc:
         raise QueryError(f"the query could not be evaluated: {exc}") from None
+    except OSError as exc:
+        raise _service_error(exc) from None
 
 
 def _triples_text(quads: list[Quad]) -> str:
@@ -380,7 +466,11 @@ def load_files(store: EmbeddedStore, paths: Sequence[Path]) -> LoadReport:
         raise ConfigError(f"RDF file(s) not found: {', '.join(missing)}")
     digest = _sha256(paths)
     stamp = _stamp_path(store)
-    if stamp is not None and stamp.is_file() and stamp.read_text().strip() == digest:
+    if (
+        stamp is not None
+        and stamp.is_file()
+        and stamp.read_text(errors="replace").strip() == digest
+    ):
         log.info("store at %s already holds %s; not reloading", store.path, digest[:12])
         return LoadReport(", ".join(map(str, paths)), digest, False, store.triple_count())
     store.clear()
@@ -390,7 +480,10 @@ def load_files(store: EmbeddedStore, paths: Sequence[Path]) -> LoadReport:
         else:
             store.load_file(p)
     if stamp is not None:
-        stamp.write_text(digest + "\n")
+        try:
+            stamp.write_text(digest + "\n")
+        except OSError as exc:
+            raise _write_error(store.path, f"writing {stamp}", exc) from None
     return LoadReport(", ".join(map(str, paths)), digest, True, store.triple_count())
 
 
@@ -410,9 +503,15 @@ def open_store(settings: Settings, data_files: Sequence[Path] | None = None) -> 
     """Open the configured store and load ``data_files`` or else the built dataset into it."""
     store = EmbeddedStore(settings.store_path)
     try:
+        # load_files counts the quads: a full read, so a damaged store is found at start-up
         report = load_files(store, data_files) if data_files else load_dataset(store, settings)
+    except (OSError, RuntimeError) as exc:
+        with contextlib.suppress(Exception):
+            store.close()
+        raise store_open_error(settings.store_path, exc) from None
     except BaseException:
-        store.close()
+        with contextlib.suppress(Exception):
+            store.close()
         raise
     log.info(
         "store ready: %d quads from %s (reloaded=%s)", report.quads, report.source, report.reloaded

@@ -6,17 +6,21 @@ To add pages, append a blueprint to ``BLUEPRINTS``; handlers reach the store wit
 
 from __future__ import annotations
 
+import io
 import time
 
-from flask import Blueprint, Flask, Response, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 
+from service.access import Unauthorized, authenticate
 from service.config import Settings
 from service.errors import ConfigError
 from service.store.base import Store
-from service.web import chain, data, errors, linkeddata, metrics, ops, sparql
+from service.web import chain, data, errors, linkeddata, metrics, openapi, ops, sparql
 from service.web.context import SETTINGS_KEY, STORE_KEY, get_settings, get_store
+from service.web.ratelimit import RateLimiter, is_loopback
 
-BLUEPRINTS: list[Blueprint] = [sparql.bp, data.bp, ops.bp, linkeddata.bp, chain.bp]
+BLUEPRINTS: list[Blueprint] = [sparql.bp, data.bp, ops.bp, linkeddata.bp, chain.bp, openapi.bp]
+LIMITER_KEY = "cpkg.ratelimit"
 
 __all__ = ["BLUEPRINTS", "create_app", "get_settings", "get_store"]
 
@@ -35,6 +39,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[STORE_KEY] = store
     app.extensions[SETTINGS_KEY] = settings
+    app.extensions[LIMITER_KEY] = RateLimiter(
+        settings.rate_limit, settings.rate_period, settings.rate_burst
+    )
     errors.register(app)
     app.before_request(_before)
     app.after_request(_after)
@@ -46,12 +53,60 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 def _before() -> Response | None:
     g.cpkg_start = time.perf_counter()
     settings = get_settings()
+    try:
+        g.cpkg_principal = authenticate(
+            request.headers.get("Authorization"), dict(settings.users), settings.update_token
+        )
+        failure: Unauthorized | None = None
+    except Unauthorized as exc:
+        failure = exc
+    limiter: RateLimiter = current_app.extensions[LIMITER_KEY]
+    exempt = request.path == "/healthz" or (
+        not settings.rate_limit_loopback and is_loopback(request.remote_addr)
+    )
+    if limiter.enabled and not exempt:
+        principal = g.get("cpkg_principal")
+        client = principal.key if principal and principal.name else f"ip:{request.remote_addr}"
+        wait = limiter.take(client)
+        if wait > 0:
+            metrics.ERRORS.labels(kind="RateLimited").inc()
+            return errors.error_response(
+                429,
+                f"too many requests from this client (limit: {settings.rate_limit} per "
+                f"{settings.rate_period:g} s); retry after the Retry-After delay",
+                {"Retry-After": limiter.retry_after(wait)},
+            )
+    if failure is not None:
+        return errors.error_response(401, str(failure), {"WWW-Authenticate": "Bearer"})
+    too_big = _buffer_chunked_body(settings.max_request_bytes)
+    if too_big is not None:
+        return too_big
     if len(request.query_string) > settings.max_request_bytes:
         return errors.error_response(
             413,
             f"the query string is longer than {settings.max_request_bytes} bytes; "
             "send long queries with POST",
         )
+    return None
+
+
+def _buffer_chunked_body(limit: int) -> Response | None:
+    """A body without Content-Length (chunked) is read here, up to ``limit`` bytes: larger is a
+    413. (Werkzeug would silently truncate it at the limit, which then fails to parse.)"""
+    env = request.environ
+    if env.get("CONTENT_LENGTH") or not env.get("wsgi.input_terminated"):
+        return None
+    data = env["wsgi.input"].read(limit + 1)
+    if len(data) > limit:
+        metrics.ERRORS.labels(kind="RequestTooLarge").inc()
+        return errors.error_response(
+            413,
+            f"the request is larger than this endpoint's limit of {limit} bytes "
+            "(CPKG_MAX_REQUEST_BYTES); send a smaller request",
+            {"Connection": "close"},
+        )
+    env["wsgi.input"] = io.BytesIO(data)
+    env["CONTENT_LENGTH"] = str(len(data))
     return None
 
 

@@ -1,8 +1,9 @@
 """SPARQL 1.1 Graph Store HTTP Protocol at ``/data?graph=IRI`` or ``/data?default``.
 
-GET/HEAD are reads (open to all, limited like queries); PUT/POST/DELETE need the update
-token exactly like SPARQL updates. ``?default`` is the store's own default graph (not the
-union that queries see).
+GET/HEAD are reads (limited like queries; a private graph is a 404 to all but its owner and
+the admin); PUT/POST/DELETE need a token exactly like SPARQL updates: the admin's for any graph,
+a user's for that user's private graphs (service/access.py). ``?default`` is the store's own
+default graph (not the union that queries see).
 """
 
 from __future__ import annotations

@@ -3,12 +3,11 @@
 Flow: parse the request (protocol) -> negotiate the format -> check policy (read-only,
 federation) -> evaluate in the store under the time limit -> serialize.
 Updates are accepted on the same URL (POST ``update=`` or ``application/sparql-update``)
-only when CPKG_UPDATE_TOKEN is set and the request carries ``Authorization: Bearer <token>``.
+only with ``Authorization: Bearer <token>``: the admin token (CPKG_UPDATE_TOKEN) writes anything,
+a user token (CPKG_USERS) only that user's private graphs (service/access.py, SECURITY.md).
 """
 
 from __future__ import annotations
-
-import hmac
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
@@ -23,8 +22,8 @@ from service.protocol import (
 from service.serializers import FORMATS, serialize_triples
 from service.store.base import Store
 from service.vocab import PREFIXES
-from service.web.context import get_settings, get_store
-from service.web.guard import QueryJob, run_query
+from service.web.context import get_principal, get_settings, get_store
+from service.web.guard import QueryJob, resolve, run_query
 
 bp = Blueprint("sparql", __name__)
 
@@ -54,6 +53,7 @@ def sparql() -> Response:
         negotiate("rdf" if form in ("construct", "describe") else "results", accept, req.format)
     check_federation(req.text, settings.federation_allowlist)
     job = QueryJob(req.text, tuple(req.default_graphs), tuple(req.named_graphs), accept, req.format)
+    job = resolve(store, job)  # the dataset this caller may see (private graphs: SECURITY.md)
     content_type, body = run_query(job)
     resp = Response(body, content_type=content_type)
     resp.headers["Vary"] = "Accept"
@@ -61,19 +61,21 @@ def sparql() -> Response:
 
 
 def authorize_update(settings: Settings) -> None:
-    """Refuse writes unless updates are enabled and the bearer token matches."""
-    if not settings.update_token:
+    """Refuse writes unless writes are enabled and the caller has a valid token.
+
+    The token itself was checked (constant time) when the request arrived; which graphs the
+    caller may change is decided by the store view (``service.access``).
+    """
+    if not settings.update_token and not settings.users:
         raise ProtocolError(
             "updates are disabled on this endpoint (read-only); the operator can enable them "
-            "by setting CPKG_UPDATE_TOKEN",
+            "by setting CPKG_UPDATE_TOKEN (admin) or CPKG_USERS (private graphs)",
             403,
         )
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise UpdateUnauthorized("updates need an 'Authorization: Bearer <token>' header")
-    if not hmac.compare_digest(token.strip().encode(), settings.update_token.encode()):
-        raise UpdateUnauthorized("the bearer token is wrong")
+    if not get_principal().can_write:
+        raise UpdateUnauthorized(
+            "updates need an 'Authorization: Bearer <token>' header with a user or admin token"
+        )
 
 
 class UpdateUnauthorized(ProtocolError):
@@ -116,7 +118,7 @@ def service_description(store: Store, settings: Settings) -> list[ox.Triple]:
             lit(str(store.triple_count()), datatype=n(PREFIXES["xsd"] + "integer")),
         ),
     ]
-    if settings.update_token:
+    if settings.update_token or settings.users:
         t.append(ox.Triple(svc, n(SD + "supportedLanguage"), n(SD + "SPARQL11Update")))
     for f in FORMATS:
         t.append(

@@ -63,9 +63,11 @@ _lock = threading.Lock()
 
 
 def cached(store: Store, name: str, compute: Callable[[], T]) -> T:
-    """``compute()`` once per app and store state (keyed by the quad count)."""
+    """``compute()`` once per app, store state (keyed by the quad count) and view: callers who
+    see different graphs (private graphs, SECURITY.md) never share an entry."""
     cache: dict[str, tuple[int, object]] = current_app.extensions.setdefault(_CACHE_KEY, {})
     count = store.triple_count()
+    name = f"{name}\n{getattr(store, 'scope_key', '')}"
     hit = cache.get(name)
     if hit is not None and hit[0] == count:
         return hit[1]  # type: ignore[return-value]

@@ -1,0 +1,127 @@
+"""The fixed query mix: the same SPARQL text for every store and server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.generate import FOCUS_FINDING, FOCUS_FORCE, ROOT
+
+FOCUS_PLACEHOLDER = "<urn:cpkg:chain-focus>"  # service/chain.py's, if the query uses one
+PREFIXES = """\
+PREFIX cpkg: <https://w3id.org/cpkg/def#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX eli: <http://data.europa.eu/eli/ontology#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+"""
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    kind: str  # "select" or "construct"
+    text: str
+    description: str
+
+
+def chain_query() -> tuple[str, str]:
+    """The chain API's own query (service/chain.rq) on a synthetic finding, else a stand-in."""
+    for path in [
+        ROOT / "service" / "chain.rq",
+        *sorted((ROOT / "graph" / "queries").glob("chain*.rq")),
+    ]:
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            if FOCUS_PLACEHOLDER in text:  # how service/chain.py binds the focus
+                text = text.replace(FOCUS_PLACEHOLDER, f"<{FOCUS_FINDING}>")
+            else:
+                text += f"\nVALUES ?focus {{ <{FOCUS_FINDING}> }}\n"
+            return text, f"accountability chain ({path.relative_to(ROOT)})"
+    text = (
+        PREFIXES
+        + f"""SELECT * WHERE {{
+  BIND(<{FOCUS_FINDING}> AS ?f)
+  OPTIONAL {{ ?f cpkg:inspection ?i OPTIONAL {{ ?i cpkg:inspected ?force
+    OPTIONAL {{ ?post <http://www.w3.org/ns/org#postIn> ?force
+      OPTIONAL {{ ?h cpkg:post ?post ; <http://www.w3.org/ns/org#member> ?person }} }} }} }}
+  OPTIONAL {{ ?f cpkg:engagesDuty ?d OPTIONAL {{ ?d cpkg:createdBy ?law }} }}
+}}"""
+    )
+    return text, "representative 6-hop OPTIONAL chain"
+
+
+def mix() -> list[Query]:
+    chain_text, chain_desc = chain_query()
+    return [
+        Query(
+            "point",
+            "select",
+            PREFIXES + f"SELECT ?p ?o WHERE {{ <{FOCUS_FINDING}> ?p ?o }}",
+            "point lookup: all properties of one finding",
+        ),
+        Query(
+            "join",
+            "select",
+            PREFIXES
+            + """SELECT ?f ?forceLabel ?inspector WHERE {
+  ?f cpkg:grade cpkg:Inadequate ; cpkg:inspection ?i .
+  ?i cpkg:inspected ?force ; cpkg:leadInspector ?p .
+  ?force rdfs:label ?forceLabel . ?p foaf:name ?inspector .
+}""",
+            "3-hop join: inadequate findings -> inspection -> force / lead inspector",
+        ),
+        Query(
+            "path",
+            "select",
+            PREFIXES
+            + """SELECT ?f ?later ?title WHERE {
+  ?f cpkg:recursIn+ ?later .
+  ?later cpkg:engagesDuty/cpkg:createdBy/eli:is_part_of/cpkg:shortTitle ?title .
+} LIMIT 1000""",
+            "property paths: recursIn+ then a 4-step sequence path (LIMIT 1000)",
+        ),
+        Query(
+            "aggregate",
+            "select",
+            PREFIXES
+            + """SELECT ?theme ?grade (COUNT(?f) AS ?n) (AVG(?count) AS ?avg) WHERE {
+  ?f a cpkg:Finding ; cpkg:theme ?theme ; cpkg:grade ?grade .
+  OPTIONAL { ?f cpkg:count ?count }
+} GROUP BY ?theme ?grade ORDER BY DESC(?n) ?theme ?grade""",
+            "aggregate: findings per theme and grade, with the mean count",
+        ),
+        Query(
+            "text",
+            "select",
+            PREFIXES
+            + """SELECT ?s ?words WHERE {
+  ?s a cpkg:Statement ; cpkg:words ?words .
+  FILTER(REGEX(?words, "safeguarding (failed|delay)", "i") || CONTAINS(?words, "abuse abuse"))
+}""",
+            "text filter: REGEX and CONTAINS over statement words",
+        ),
+        Query(
+            "construct",
+            "construct",
+            PREFIXES
+            + f"""CONSTRUCT {{ ?s ?p ?o . ?o ?p2 ?o2 }} WHERE {{
+  VALUES ?s {{ <{FOCUS_FINDING}> <{FOCUS_FORCE}> }}
+  ?s ?p ?o . OPTIONAL {{ ?o ?p2 ?o2 }}
+}}""",
+            "CONSTRUCT: two-hop neighbourhood of a finding and a force",
+        ),
+        Query("chain", "select", chain_text, chain_desc),
+    ]
+
+
+def write_queries(directory: Path) -> dict[str, Path]:
+    """Write each query to ``directory/<name>.rq`` (for peers that read files)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for q in mix():
+        path = directory / f"{q.name}.rq"
+        path.write_text(q.text, encoding="utf-8")
+        out[q.name] = path
+    return out

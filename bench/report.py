@@ -1,0 +1,234 @@
+"""Markdown tables and a PNG chart from the harness's long-format rows (see run.COLUMNS).
+
+The chart needs matplotlib, which lives in bench/.venv: when the running interpreter lacks it,
+``chart`` re-runs this module there (``python -m bench.report CSV PNG``).
+"""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_PYTHON = ROOT / "bench" / ".venv" / "bin" / "python"
+QUERY_ORDER = ["point", "join", "path", "aggregate", "text", "construct", "chain"]
+SIZE_ORDER = ["1k", "10k", "100k", "1M"]
+
+Row = dict[str, str]
+
+
+def _sizes(rows: list[Row]) -> list[str]:
+    seen = {r["size"] for r in rows}
+    known = [s for s in SIZE_ORDER if s in seen]
+    return known + sorted(seen - set(known))
+
+
+def _fmt(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _table(header: list[str], body: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in body]
+    return lines + [""]
+
+
+def markdown(rows: list[Row], notes: list[str], duration: float, connections: int) -> str:
+    out = ["# cpkg benchmark results", ""]
+    val: dict[tuple[str, str, str, str, str], float] = {}
+    note: dict[tuple[str, str, str, str, str], str] = {}
+    for r in rows:
+        key = (r["section"], r["size"], r["target"], r["query"], r["metric"])
+        val[key] = float(r["value"])
+        note[key] = r["note"]
+    triples = {r["size"]: r["triples"] for r in rows if r["section"] == "load"}
+
+    load = [r for r in rows if r["section"] == "load"]
+    if load:
+        out += ["## Load (embedded pyoxigraph via open_store, child process)", ""]
+        body = []
+        for size in _sizes(load):
+            for mode in ("embedded memory", "embedded disk"):
+                if ("load", size, mode, "-", "seconds") not in val:
+                    continue
+                body.append(
+                    [
+                        size,
+                        triples.get(size, ""),
+                        mode,
+                        _fmt(val[("load", size, mode, "-", "seconds")]),
+                        f"{val[('load', size, mode, '-', 'rate')]:,.0f}",
+                        _fmt(val[("load", size, mode, "-", "peak_rss")]),
+                    ]
+                )
+        out += _table(["size", "quads", "store", "seconds", "triples/s", "peak RSS MiB"], body)
+
+    shacl = [r for r in rows if r["section"] == "shacl"]
+    if shacl:
+        out += ["## SHACL (ontology/shapes.ttl, service.validate.run_shacl)", ""]
+        body = [[r["size"], r["triples"], _fmt(float(r["value"])), r["note"]] for r in shacl]
+        out += _table(["size", "quads", "seconds", "note"], body)
+
+    query = [r for r in rows if r["section"] == "query"]
+    if query:
+        out += ["## In-process query time (median ms)", ""]
+        sizes = _sizes(query)
+        targets = ["pyoxigraph", "cpkg Store+serialize"]
+        header = ["query"] + [f"{t} {s}" for s in sizes for t in targets]
+        body = []
+        for q in QUERY_ORDER:
+            cells = [q]
+            for s in sizes:
+                for t in targets:
+                    v = val.get(("query", s, t, q, "median_ms"))
+                    cells.append("" if v is None else _fmt(v))
+            body.append(cells)
+        out += _table(header, body)
+
+    for size in _sizes([r for r in rows if r["section"] == "http"]):
+        http = [r for r in rows if r["section"] == "http" and r["size"] == size]
+        servers = list(dict.fromkeys(r["target"] for r in http))
+        out += [
+            f"## HTTP at {size} ({connections} connections, {duration:g} s per query, wrk on "
+            "the same 2-core machine)",
+            "",
+            "req/s (p50 ms / p99 ms)",
+            "",
+        ]
+        body = []
+        for q in QUERY_ORDER:
+            cells = [q]
+            for srv in servers:
+                k = ("http", size, srv, q, "req_s")
+                if k not in val:
+                    cells.append("failed/skipped")
+                    continue
+                if val[k] == 0:
+                    cells.append(f"0 (none completed in {duration:g} s)")
+                    continue
+                p50 = val[("http", size, srv, q, "p50_ms")]
+                p99 = val[("http", size, srv, q, "p99_ms")]
+                cells.append(f"{_fmt(val[k])} ({_fmt(p50)} / {_fmt(p99)})")
+            body.append(cells)
+        out += _table(["query", *servers], body)
+        peers = [s for s in servers if not s.startswith("cpkg")]
+        if "cpkg" in servers and peers:
+            out += ["### Ratio cpkg / peer (req/s)", ""]
+            body = []
+            for q in QUERY_ORDER:
+                mine = val.get(("http", size, "cpkg", q, "req_s"))
+                cells = [q]
+                for p in peers:
+                    theirs = val.get(("http", size, p, q, "req_s"))
+                    if mine is None or theirs is None:
+                        cells.append("")
+                    elif theirs == 0:
+                        cells.append("n/a (neither completed)" if mine == 0 else "inf (peer: 0)")
+                    else:
+                        cells.append(f"{mine / theirs:.2f}x")
+                body.append(cells)
+            out += _table(["query", *[f"cpkg/{p}" for p in peers]], body)
+        startup = [r for r in http if r["metric"] == "startup_s"]
+        if startup:
+            out += [
+                "Server start-up incl. data load: "
+                + ", ".join(f"{r['target']} {_fmt(float(r['value']))} s" for r in startup),
+                "",
+            ]
+    over = [r for r in rows if r["section"] == "overhead" and r["metric"] == "ratio"]
+    if over:
+        size = over[0]["size"]
+        out += [
+            f"## HTTP overhead at {size}: one connection, cache off, vs in-process",
+            "",
+        ]
+        body = []
+        for r in over:
+            http_ms = val[("overhead", size, r["target"], r["query"], "http_c1_ms")]
+            body.append([r["query"], _fmt(http_ms), r["note"].removeprefix("in-process "),
+                         f"{float(r['value']):.2f}x"])  # fmt: skip
+        out += _table(["query", "HTTP median ms", "in-process ms", "HTTP / in-process"], body)
+    if notes:
+        out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+    return "\n".join(out)
+
+
+def _draw(rows: list[Row], png: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    http_all = [r for r in rows if r["section"] == "http" and r["metric"] == "req_s"]
+    http_sizes = _sizes(http_all)
+    http = [r for r in http_all if http_sizes and r["size"] == http_sizes[-1]]
+    query = [r for r in rows if r["section"] == "query"]
+    fig, axes = plt.subplots(1, 2, figsize=(15, 5.5))
+    ax = axes[0]
+    servers = list(dict.fromkeys(r["target"] for r in http))
+    width = 0.8 / max(1, len(servers))
+    by: dict[tuple[str, str], float] = {(r["target"], r["query"]): float(r["value"]) for r in http}
+    for i, srv in enumerate(servers):
+        xs = [j + i * width for j in range(len(QUERY_ORDER))]
+        ys = [max(by.get((srv, q), 0.0), 0.01) for q in QUERY_ORDER]
+        ax.bar(xs, ys, width, label=srv)
+    ax.set_yscale("log")
+    ax.set_xticks([j + width * (len(servers) - 1) / 2 for j in range(len(QUERY_ORDER))])
+    ax.set_xticklabels(QUERY_ORDER)
+    size = http[0]["size"] if http else "?"
+    ax.set_title(f"HTTP throughput at {size} (req/s, log scale, higher is better)")
+    ax.legend(fontsize=8)
+    ax = axes[1]
+    series: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+    for r in query:
+        series[(r["target"], r["query"])][r["size"]] = float(r["value"])
+    sizes = _sizes(query)
+    for (target, q), pts in sorted(series.items()):
+        if target != "cpkg Store+serialize":
+            continue
+        ax.plot(sizes, [pts.get(s, float("nan")) for s in sizes], marker="o", label=q)
+    ax.set_yscale("log")
+    ax.set_title("In-process time via the Store interface (median ms, log scale)")
+    ax.set_xlabel("dataset size (triples)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
+
+
+def chart(rows: list[Row], png: Path) -> Path | None:
+    """Draw the PNG here if matplotlib imports, else in bench/.venv; None if neither can."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        if not BENCH_PYTHON.exists():
+            return None
+        csv_path = png.with_suffix(".csv")
+        proc = subprocess.run(
+            [str(BENCH_PYTHON), "-m", "bench.report", str(csv_path), str(png)],
+            cwd=ROOT,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        return png if proc.returncode == 0 else None
+    _draw(rows, png)
+    return png
+
+
+def main(argv: list[str]) -> int:
+    with open(argv[0], newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    _draw(rows, Path(argv[1]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

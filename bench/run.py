@@ -1,0 +1,489 @@
+"""The benchmark harness: one run, progress on stdout, results in bench/results/.
+
+Measures, for each size in BENCH_SIZES (default ``10k,100k,1M``):
+  1. build/load rate and peak RSS (child process) of the embedded pyoxigraph store, in memory
+     and on disk, loaded through the project's ``open_store``;
+  2. SHACL validation time of ontology/shapes.ttl with ``service.validate.run_shacl`` (a size
+     is skipped when the time projected from the previous size exceeds BENCH_SHACL_BUDGET);
+  3. in-process query time of the query mix (bench/queries.py): pyoxigraph directly, and
+     through the project's Store interface (``EmbeddedStore.query``) plus serialization;
+and at BENCH_HTTP_SIZE (default 100k) the HTTP throughput and p50/p99 latency of the mix under
+wrk (BENCH_CONNECTIONS=8 connections, BENCH_DURATION=10 s per query per server) against the
+servers in BENCH_SERVERS (default ``cpkg,cpkg-nocache,oxigraph,virtuoso,rdflib-endpoint``).
+
+    python -m bench.run                      # everything (what `make bench` runs)
+    BENCH_SIZES=10k BENCH_HTTP_SIZE=10k BENCH_DURATION=3 python -m bench.run
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import generate, peers, report  # noqa: E402
+from bench.httpload import accept_for, run_wrk  # noqa: E402
+from bench.queries import Query, mix  # noqa: E402
+
+COLUMNS = ["section", "size", "triples", "target", "query", "metric", "value", "unit", "note"]
+DEFAULT_SERVERS = "cpkg,cpkg-nocache,oxigraph,virtuoso,rdflib-endpoint"
+
+
+def parse_size(text: str) -> int:
+    t = text.strip().lower()
+    mult = {"k": 1_000, "m": 1_000_000}.get(t[-1:], 1)
+    return int(float(t[:-1] if mult > 1 else t) * mult)
+
+
+@dataclass
+class Config:
+    sizes: list[int]
+    http_sizes: list[int]  # sizes for the HTTP comparison (each must be in ``sizes``)
+    duration: float
+    connections: int
+    servers: list[str]
+    shacl_budget: float
+    query_budget: float
+    results: Path
+    work: Path
+    seed: int = 7
+
+    @classmethod
+    def from_env(cls) -> Config:
+        sizes = [parse_size(s) for s in os.environ.get("BENCH_SIZES", "10k,100k,1M").split(",")]
+        raw_http = os.environ.get("BENCH_HTTP_SIZE", "100k").strip().lower()
+        http: list[int] = []
+        if raw_http not in ("", "0", "none", "off"):
+            for item in raw_http.split(","):
+                wanted = parse_size(item)
+                fitting = [s for s in sizes if s <= wanted] or sorted(sizes)[:1]
+                http.append(wanted if wanted in sizes else max(fitting))
+        return cls(
+            sizes=sorted(set(sizes)),
+            http_sizes=sorted(set(http)),
+            duration=float(os.environ.get("BENCH_DURATION", "10")),
+            connections=int(os.environ.get("BENCH_CONNECTIONS", "8")),
+            servers=[
+                s.strip()
+                for s in os.environ.get("BENCH_SERVERS", DEFAULT_SERVERS).split(",")
+                if s.strip()
+            ],
+            shacl_budget=float(os.environ.get("BENCH_SHACL_BUDGET", "120")),
+            query_budget=float(os.environ.get("BENCH_QUERY_BUDGET", "1.0")),
+            results=Path(os.environ.get("BENCH_RESULTS", str(ROOT / "bench" / "results"))),
+            work=Path(os.environ.get("BENCH_WORK", str(ROOT / "bench" / "work"))),
+        )
+
+
+@dataclass
+class Results:
+    rows: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(
+        self,
+        section: str,
+        size: int,
+        triples: int,
+        target: str,
+        query: str,
+        metric: str,
+        value: float,
+        unit: str,
+        note: str = "",
+    ) -> None:
+        self.rows.append(
+            {
+                "section": section,
+                "size": generate.size_label(size),
+                "triples": str(triples),
+                "target": target,
+                "query": query,
+                "metric": metric,
+                "value": f"{value:.6g}",
+                "unit": unit,
+                "note": note,
+            }
+        )
+
+    def note(self, text: str) -> None:
+        print(f"  NOTE: {text}", flush=True)
+        self.notes.append(text)
+
+
+def say(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+# -- 1. load rate and peak memory (in a child process) ------------------------------------------
+
+
+def child_load(path: Path, mode: str) -> None:
+    """Child: load ``path`` through the project's open_store; print JSON with the timing."""
+    from dataclasses import replace
+
+    from service.config import Settings
+    from service.store.embedded import open_store
+
+    settings = Settings.from_env()
+    with tempfile.TemporaryDirectory(prefix="cpkg-bench-disk-") as tmp:
+        if mode == "disk":
+            settings = replace(settings, store_path=Path(tmp) / "store")
+        started = time.perf_counter()
+        store = open_store(settings, [path])
+        quads = store.triple_count()
+        seconds = time.perf_counter() - started
+        store.close()
+    print(json.dumps({"seconds": seconds, "quads": quads}))
+
+
+def measure_load(path: Path, mode: str, timeout: float = 600.0) -> tuple[float, int, float]:
+    """(seconds, quads, peak RSS in MiB) of loading ``path`` in a fresh child process."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.run", "_load", str(path), mode],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    # The child reports its own peak RSS (getrusage(RUSAGE_SELF) at exit): exact per child,
+    # whereas RUSAGE_CHILDREN in the parent is only a maximum over all children.
+    if proc.returncode != 0:
+        raise RuntimeError(f"load child failed: {err.decode(errors='replace')[-2000:]}")
+    d = json.loads(out.decode().strip().splitlines()[-1])
+    return float(d["seconds"]), int(d["quads"]), float(d.get("rss_mib", 0.0))
+
+
+def child_main(path: Path, mode: str) -> None:
+    import io
+    import resource
+    from contextlib import redirect_stdout
+
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        child_load(path, mode)
+    d = json.loads(buf.getvalue().strip().splitlines()[-1])
+    d["rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    print(json.dumps(d))
+
+
+# -- 2. SHACL ---------------------------------------------------------------------------------
+
+
+def measure_shacl(path: Path) -> tuple[float, float, bool]:
+    """(seconds for run_shacl, seconds to build the rdflib graphs, conforms)."""
+    import pyoxigraph as ox
+
+    from service.loading import LoadedFile, parse_file, to_rdflib
+    from service.validate import run_shacl
+
+    started = time.perf_counter()
+    graph = ox.NamedNode(generate.GRAPH + "bench")
+    quads = list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
+    data = to_rdflib([LoadedFile(path=path, label=path.name, graph=graph, quads=quads)])
+    shapes_file = ROOT / "ontology" / "shapes.ttl"
+    shapes = to_rdflib([parse_file(shapes_file, generate.GRAPH + "ontology-shapes")])
+    prepared = time.perf_counter() - started
+    started = time.perf_counter()
+    conforms, _ = run_shacl(data, shapes)
+    return time.perf_counter() - started, prepared, conforms
+
+
+# -- 3. in-process queries ----------------------------------------------------------------------
+
+
+def timed(fn: Callable[[], int], budget: float) -> tuple[float, int, int]:
+    """(median ms, result size, repetitions) of ``fn`` repeated for about ``budget`` seconds."""
+    t0 = time.perf_counter()
+    n = fn()  # warm-up
+    warm = time.perf_counter() - t0
+    times: list[float] = []
+    spent = 0.0
+    least = 1 if warm > budget else 3  # a slow query is timed once, not three times
+    while len(times) < least or (spent < budget and len(times) < 200):
+        t0 = time.perf_counter()
+        fn()
+        dt = time.perf_counter() - t0
+        times.append(dt)
+        spent += dt
+    return statistics.median(times) * 1000, n, len(times)
+
+
+# Slowest in-process query (projected linearly from the previous size) that is still timed.
+QUERY_MAX_SECONDS = float(os.environ.get("BENCH_QUERY_MAX", "15"))
+_LAST: dict[str, tuple[int, float]] = {}
+
+
+def measure_queries(path: Path, size: int, res: Results, budget: float) -> dict[str, float]:
+    """Run the mix on pyoxigraph and on EmbeddedStore (+ serialize); return Store ms per query."""
+    from service.serializers import serialize
+    from service.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore()
+    store.bulk_load_file(path)
+    raw = store._store  # the pyoxigraph Store underneath
+    triples = store.triple_count()
+    out: dict[str, float] = {}
+    for q in mix():
+        last = _LAST.get(q.name)
+        if last is not None and last[1] / 1000 * size / last[0] > QUERY_MAX_SECONDS:
+            projected = last[1] / 1000 * size / last[0]
+            res.note(
+                f"in-process: skipped {q.name} at {generate.size_label(size)}: projected "
+                f"{projected:.0f} s per run (linear from {generate.size_label(last[0])}) exceeds "
+                f"BENCH_QUERY_MAX={QUERY_MAX_SECONDS:g} s"
+            )
+            continue
+
+        def direct(q: Query = q) -> int:
+            return len(list(raw.query(q.text, use_default_graph_as_union=True)))  # type: ignore[arg-type]
+
+        def via_store(q: Query = q) -> int:
+            result = store.query(q.text)
+            body = serialize(result, accept_for(q.kind), max_results=100_000)
+            return len(body)
+
+        ms, n, reps = timed(direct, budget)
+        res.add("query", size, triples, "pyoxigraph", q.name, "median_ms", ms, "ms", f"{n} results")
+        ms2, nbytes, reps2 = timed(via_store, budget)
+        res.add(
+            "query",
+            size,
+            triples,
+            "cpkg Store+serialize",
+            q.name,
+            "median_ms",
+            ms2,
+            "ms",
+            f"{nbytes} bytes",
+        )
+        out[q.name] = ms2
+        _LAST[q.name] = (size, ms2)
+        say(
+            f"  {generate.size_label(size)} {q.name:10s} pyoxigraph {ms:9.2f} ms  "
+            f"Store+serialize {ms2:9.2f} ms  ({n} results, {reps}/{reps2} reps)"
+        )
+    store.close()
+    return out
+
+
+# -- 4. HTTP ----------------------------------------------------------------------------------
+
+
+def measure_http(path: Path, size: int, triples: int, cfg: Config, res: Results) -> None:
+    res.note("HTTP: load average at start {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    try:
+        _measure_http(path, size, triples, cfg, res)
+    finally:
+        res.note("HTTP: load average at end {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+
+
+def _measure_http(path: Path, size: int, triples: int, cfg: Config, res: Results) -> None:
+    for name in cfg.servers:
+        why = peers.available(name)
+        if why:
+            res.note(f"HTTP: skipped {name}: {why}")
+            continue
+        say(f"HTTP {generate.size_label(size)}: starting {name}")
+        try:
+            with peers.make(name, path) as server:
+                res.add("http", size, triples, name, "-", "startup_s", server.load_seconds, "s")
+                say(f"  {name} ready in {server.load_seconds:.1f} s at {server.endpoint}")
+                for q in mix():
+                    try:
+                        body = peers.post_query(
+                            server.endpoint, q.text, accept_for(q.kind), max(30, cfg.duration * 3)
+                        )
+                    except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
+                        res.note(f"HTTP: {name} failed {q.name}: {str(exc)[:200]}")
+                        continue
+                    # 1 s warm-up: forks the evaluator pools, fills caches, opens connections
+                    run_wrk(server.endpoint, q.text, q.kind, connections=cfg.connections,
+                            duration=1, timeout=max(10.0, cfg.duration * 2))  # fmt: skip
+                    r = run_wrk(
+                        server.endpoint,
+                        q.text,
+                        q.kind,
+                        connections=cfg.connections,
+                        duration=cfg.duration,
+                        timeout=max(10.0, cfg.duration * 2),
+                    )
+                    note = f"{r.requests} requests, {len(body)} bytes/answer"
+                    if r.errors or r.non2xx:
+                        note += f", {r.errors} socket errors, {r.non2xx} non-2xx"
+                    for metric, value, unit in (
+                        ("req_s", r.req_s, "req/s"),
+                        ("p50_ms", r.p50_ms, "ms"),
+                        ("p99_ms", r.p99_ms, "ms"),
+                    ):
+                        res.add("http", size, triples, name, q.name, metric, value, unit, note)
+                    say(
+                        f"  {name:16s} {q.name:10s} {r.req_s:9.1f} req/s  p50 {r.p50_ms:8.2f} ms"
+                        f"  p99 {r.p99_ms:8.2f} ms  ({note})"
+                    )
+        except Exception as exc:  # noqa: BLE001 - one peer failing must not lose the others
+            res.note(f"HTTP: {name} could not be measured: {str(exc)[:300]}")
+
+
+# -- 5. HTTP overhead: one connection, no cache, vs in-process ----------------------------------
+
+
+def measure_overhead(
+    path: Path, size: int, triples: int, inproc: dict[str, float], res: Results
+) -> None:
+    """Median latency of sequential requests to cpkg (cache off) vs in-process Store+serialize."""
+    if not inproc:
+        return
+    say(f"HTTP overhead at {generate.size_label(size)}: cpkg-nocache, 1 connection")
+    try:
+        with peers.make("cpkg-nocache", path) as server:
+            for q in mix():
+                if q.name not in inproc:
+                    continue
+                times = []
+                for _ in range(OVERHEAD_REPS + 1):
+                    t0 = time.perf_counter()
+                    peers.post_query(server.endpoint, q.text, accept_for(q.kind), 120)
+                    times.append(time.perf_counter() - t0)
+                ms = statistics.median(times[1:]) * 1000
+                ratio = ms / inproc[q.name] if inproc[q.name] > 0 else 0.0
+                res.add("overhead", size, triples, "cpkg-nocache", q.name, "http_c1_ms", ms, "ms")
+                res.add("overhead", size, triples, "cpkg-nocache", q.name, "ratio", ratio, "x",
+                        f"in-process {inproc[q.name]:.2f} ms")  # fmt: skip
+                say(f"  {q.name:10s} HTTP {ms:8.2f} ms  in-process {inproc[q.name]:8.2f} ms  "
+                    f"ratio {ratio:.2f}")  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
+        res.note(f"HTTP overhead: could not be measured: {str(exc)[:300]}")
+
+
+OVERHEAD_REPS = int(os.environ.get("BENCH_OVERHEAD_REPS", "5"))
+
+
+# -- main ---------------------------------------------------------------------------------------
+
+
+def run(cfg: Config) -> Results:
+    res = Results()
+    started = time.monotonic()
+    cfg.work.mkdir(parents=True, exist_ok=True)
+    files: dict[int, Path] = {}
+    for size in cfg.sizes:
+        path = cfg.work / f"data-{generate.size_label(size)}.nq"
+        t0 = time.perf_counter()
+        n = generate.write(size, path, cfg.seed)
+        files[size] = path
+        say(
+            f"generated {generate.size_label(size)}: {n} quads in {time.perf_counter() - t0:.1f} s"
+            f" -> {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}"
+        )
+
+    quads: dict[int, int] = {}
+    for size in cfg.sizes:
+        for mode in ("memory", "disk"):
+            seconds, n, rss = measure_load(files[size], mode)
+            quads[size] = n
+            target = f"embedded {mode}"
+            res.add("load", size, n, target, "-", "seconds", seconds, "s")
+            res.add("load", size, n, target, "-", "rate", n / seconds, "triples/s")
+            res.add("load", size, n, target, "-", "peak_rss", rss, "MiB")
+            say(
+                f"load {generate.size_label(size)} {mode:6s}: {seconds:6.2f} s, "
+                f"{n / seconds:,.0f} triples/s, peak RSS {rss:.0f} MiB"
+            )
+
+    previous: tuple[int, float] | None = None
+    for size in cfg.sizes:
+        if previous is not None:
+            projected = previous[1] * size / previous[0]
+            if projected > cfg.shacl_budget:
+                res.note(
+                    f"SHACL: skipped {generate.size_label(size)}: projected "
+                    f"{projected:.0f} s (linear from {generate.size_label(previous[0])}) exceeds "
+                    f"the {cfg.shacl_budget:.0f} s budget (BENCH_SHACL_BUDGET)"
+                )
+                continue
+        seconds, prepared, conforms = measure_shacl(files[size])
+        previous = (size, seconds)
+        res.add(
+            "shacl",
+            size,
+            quads[size],
+            "pyshacl run_shacl",
+            "-",
+            "seconds",
+            seconds,
+            "s",
+            f"conforms={conforms}; rdflib graph built in {prepared:.1f} s",
+        )
+        say(
+            f"SHACL {generate.size_label(size)}: {seconds:.1f} s (conforms={conforms}; "
+            f"graph prep {prepared:.1f} s)"
+        )
+
+    inproc: dict[int, dict[str, float]] = {}
+    for size in cfg.sizes:
+        say(f"in-process queries at {generate.size_label(size)}")
+        inproc[size] = measure_queries(files[size], size, res, cfg.query_budget)
+
+    for size in cfg.http_sizes:
+        measure_http(files[size], size, quads[size], cfg, res)
+    if cfg.http_sizes and ("cpkg" in cfg.servers or "cpkg-nocache" in cfg.servers):
+        big = max(cfg.sizes)
+        measure_overhead(files[big], big, quads[big], inproc[big], res)
+    res.note(f"total harness time {time.monotonic() - started:.0f} s")
+    return res
+
+
+def write_results(res: Results, cfg: Config) -> tuple[Path, Path, Path | None]:
+    cfg.results.mkdir(parents=True, exist_ok=True)
+    csv_path = cfg.results / "latest.csv"
+    with csv_path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(res.rows)
+    md_path = cfg.results / "latest.md"
+    md_path.write_text(report.markdown(res.rows, res.notes, cfg.duration, cfg.connections))
+    png = report.chart(res.rows, cfg.results / "latest.png")
+    return csv_path, md_path, png
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] == "_load":
+        child_main(Path(args[1]), args[2])
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.parse_args(args)
+    cfg = Config.from_env()
+    say(
+        f"bench: sizes {[generate.size_label(s) for s in cfg.sizes]}, HTTP at "
+        f"{[generate.size_label(s) for s in cfg.http_sizes] or 'off'}, "
+        f"{cfg.duration:g} s x {cfg.connections} connections, servers {cfg.servers}"
+    )
+    res = run(cfg)
+    csv_path, md_path, png = write_results(res, cfg)
+    say(f"wrote {csv_path}, {md_path}" + (f", {png}" if png else " (no chart: matplotlib missing)"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""A bounded, thread-safe LRU cache of serialized SPARQL answers.
+
+Keys are (query text, dataset version, default graphs, named graphs, requested format); values
+are the exact bytes sent to the client with their content type. The cache is bounded by the
+total size of the bodies (``max_bytes``) and never stores one answer larger than
+``max_entry_bytes``, so a huge result cannot evict everything else.
+
+Invalidation: every write to the dataset must change its *version*. The cache keeps its own
+``version`` counter, which writers bump with ``bump()``; it can also follow an external
+counter (``version_source``, e.g. ``lambda: store.generation`` of the embedded store, which
+the store increments on every write), and then any change of that counter empties the cache.
+Entries are only ever served for the version they were computed at.
+
+Each process has its own cache (gunicorn workers do not share memory after fork); with updates
+enabled ``cpkg serve`` runs a single worker process, so a write is seen by every request.
+
+    cache = QueryCache(max_bytes=64 << 20, version_source=lambda: store.generation)
+    key = cache.key(text, default_graphs, named_graphs, accept, fmt)
+    hit = cache.get(key)
+    if hit is None:
+        hit = cache.put(key, *evaluate())   # (content_type, body)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CacheKey:
+    """What makes two requests' answers identical (version included)."""
+
+    query: str
+    version: int
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+    accept: str
+    format: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A cached answer: content type and body."""
+
+    content_type: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    hits: int
+    misses: int
+    evictions: int
+    invalidations: int
+    entries: int
+    bytes: int
+    version: int
+
+
+class QueryCache:
+    """LRU over ``CacheKey -> Entry`` bounded by total body bytes; safe across threads."""
+
+    def __init__(
+        self,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        *,
+        max_entry_bytes: int | None = None,
+        version_source: Callable[[], int] | None = None,
+    ) -> None:
+        if max_bytes < 0:
+            raise ValueError("max_bytes must be >= 0 (0 disables the cache)")
+        self.max_bytes = max_bytes
+        self.max_entry_bytes = max_bytes // 4 if max_entry_bytes is None else max_entry_bytes
+        self._source = version_source
+        self._seen_source: int | None = version_source() if version_source else None
+        self._version = 0
+        self._entries: OrderedDict[CacheKey, Entry] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = self.misses = self.evictions = self.invalidations = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_bytes > 0
+
+    @property
+    def version(self) -> int:
+        """The dataset version answers are cached for (changes on every write)."""
+        with self._lock:
+            self._sync()
+            return self._version
+
+    def bump(self) -> int:
+        """Record a write to the dataset: drop every entry; return the new version."""
+        with self._lock:
+            self._invalidate()
+            return self._version
+
+    def key(
+        self,
+        query: str,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        accept: str | None = None,
+        format: str | None = None,
+    ) -> CacheKey:
+        """The key for a request, at the current version."""
+        return CacheKey(
+            query=query,
+            version=self.version,
+            default_graphs=tuple(default_graphs or ()),
+            named_graphs=tuple(named_graphs or ()),
+            accept=accept or "",
+            format=format or "",
+        )
+
+    def get(self, key: CacheKey) -> Entry | None:
+        """The cached answer for ``key``, or None (a miss); a hit becomes most recent."""
+        with self._lock:
+            self._sync()
+            entry = self._entries.get(key) if key.version == self._version else None
+            if entry is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry
+
+    def put(self, key: CacheKey, content_type: str, body: bytes) -> Entry:
+        """Store an answer computed for ``key`` (unless stale or too big); return it."""
+        entry = Entry(content_type, bytes(body))
+        size = len(entry.body)
+        if not self.enabled or size > self.max_entry_bytes or size > self.max_bytes:
+            return entry
+        with self._lock:
+            self._sync()
+            if key.version != self._version:  # a write happened while this was computed
+                return entry
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+            self._entries[key] = entry
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, evicted = self._entries.popitem(last=False)
+                self._bytes -= len(evicted.body)
+                self.evictions += 1
+        return entry
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    def stats(self) -> CacheStats:
+        with self._lock:
+            self._sync()
+            return CacheStats(
+                self.hits,
+                self.misses,
+                self.evictions,
+                self.invalidations,
+                len(self._entries),
+                self._bytes,
+                self._version,
+            )
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    @property
+    def size_bytes(self) -> int:
+        with self._lock:
+            return self._bytes
+
+    # -- internals (call with the lock held) --------------------------------------------------
+
+    def _sync(self) -> None:
+        if self._source is None:
+            return
+        current = self._source()
+        if current != self._seen_source:
+            self._seen_source = current
+            self._invalidate()
+
+    def _invalidate(self) -> None:
+        self._version += 1
+        self.invalidations += 1
+        self._entries.clear()
+        self._bytes = 0

@@ -1,0 +1,77 @@
+"""The benchmark harness runs end to end on a tiny dataset (no timing assertions).
+
+Generate ~1k triples, measure load/SHACL/in-process queries, and one short wrk run against
+`cpkg serve` only; check the CSV and Markdown it writes. `make bench` runs the real thing.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import generate, run  # noqa: E402
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def test_generate_is_deterministic(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.nq", tmp_path / "b.nq"
+    assert generate.write(1000, a) == generate.write(1000, b)
+    assert a.read_bytes() == b.read_bytes()
+    text = a.read_text()
+    assert f"<{generate.FOCUS_FINDING}>" in text
+    assert "<https://w3id.org/cpkg/graph/findings>" in text
+    assert "http://www.w3.org/ns/oa#TextQuoteSelector" in text
+
+
+def test_harness_tiny_run(tmp_path: Path) -> None:
+    http = shutil.which("wrk") is not None
+    cfg = run.Config(
+        sizes=[1000],
+        http_sizes=[1000] if http else [],
+        duration=1.0,
+        connections=2,
+        servers=["cpkg"],
+        shacl_budget=60.0,
+        query_budget=0.02,
+        results=tmp_path / "results",
+        work=tmp_path / "work",
+    )
+    res = run.run(cfg)
+    csv_path, md_path, _png = run.write_results(res, cfg)
+
+    with csv_path.open(newline="") as f:
+        reader = csv.DictReader(f)
+        assert reader.fieldnames == run.COLUMNS
+        rows = list(reader)
+    sections = {r["section"] for r in rows}
+    assert {"load", "shacl", "query"} <= sections
+    for r in rows:
+        assert r["size"] == "1k"
+        assert float(r["value"]) >= 0
+    quads = {int(r["triples"]) for r in rows if r["section"] == "load"}
+    assert len(quads) == 1 and 500 < quads.pop() < 20_000
+    rates = [float(r["value"]) for r in rows if r["metric"] == "rate"]
+    assert len(rates) == 2 and all(v > 0 for v in rates)
+    queries = {r["query"] for r in rows if r["section"] == "query"}
+    assert queries == {"point", "join", "path", "aggregate", "text", "construct", "chain"}
+
+    md = md_path.read_text()
+    assert "## Load" in md and "## SHACL" in md and "## In-process query time" in md
+    if http:
+        req_s = {
+            r["query"]: float(r["value"])
+            for r in rows
+            if r["section"] == "http" and r["metric"] == "req_s"
+        }
+        assert set(req_s) == queries and all(v >= 0 for v in req_s.values())
+        assert req_s["point"] > 0  # a slow query may complete nothing in 1 s; a lookup must
+        assert "## HTTP at 1k" in md

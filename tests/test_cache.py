@@ -1,0 +1,146 @@
+"""service/cache.py: hits, misses, invalidation on writes, the byte bound, thread safety."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from service.cache import QueryCache
+from service.store.embedded import EmbeddedStore
+
+Q = "SELECT * WHERE { ?s ?p ?o }"
+JSON = "application/sparql-results+json"
+
+
+def test_miss_then_hit() -> None:
+    cache = QueryCache(1024)
+    key = cache.key(Q, accept=JSON)
+    assert cache.get(key) is None
+    cache.put(key, JSON, b'{"x": 1}')
+    hit = cache.get(cache.key(Q, accept=JSON))
+    assert hit is not None and hit.body == b'{"x": 1}' and hit.content_type == JSON
+    stats = cache.stats()
+    assert (stats.hits, stats.misses, stats.entries, stats.bytes) == (1, 1, 1, 8)
+
+
+def test_key_separates_format_and_dataset() -> None:
+    cache = QueryCache(1024)
+    cache.put(cache.key(Q, accept=JSON), JSON, b"json")
+    assert cache.get(cache.key(Q, accept="text/csv")) is None
+    assert cache.get(cache.key(Q, accept=JSON, format="csv")) is None
+    assert cache.get(cache.key(Q, ["urn:g"], accept=JSON)) is None
+    assert cache.get(cache.key(Q, None, ["urn:g"], accept=JSON)) is None
+    assert cache.get(cache.key(Q + " ", accept=JSON)) is None
+    assert cache.get(cache.key(Q, accept=JSON)) is not None
+
+
+def test_bump_invalidates() -> None:
+    cache = QueryCache(1024)
+    key = cache.key(Q)
+    cache.put(key, JSON, b"old")
+    version = cache.version
+    assert cache.bump() == version + 1
+    assert cache.get(key) is None  # stale key
+    assert cache.get(cache.key(Q)) is None  # same request, new version
+    assert len(cache) == 0 and cache.size_bytes == 0
+
+
+def test_put_computed_before_a_write_is_dropped() -> None:
+    cache = QueryCache(1024)
+    key = cache.key(Q)
+    cache.bump()  # a write lands while the answer for `key` is being computed
+    cache.put(key, JSON, b"stale")
+    assert len(cache) == 0
+
+
+def test_follows_the_store_generation_after_update() -> None:
+    store = EmbeddedStore()
+    cache = QueryCache(1 << 20, version_source=lambda: store.generation)
+    key = cache.key("ASK { <urn:a> <urn:b> <urn:c> }", accept=JSON)
+    cache.put(key, JSON, b'{"boolean": false}')
+    assert cache.get(key) is not None
+    store.update("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+    assert cache.get(key) is None
+    assert cache.get(cache.key("ASK { <urn:a> <urn:b> <urn:c> }", accept=JSON)) is None
+    assert cache.stats().invalidations == 1
+
+
+def test_byte_bound_evicts_least_recently_used() -> None:
+    cache = QueryCache(100, max_entry_bytes=100)
+    keys = [cache.key(f"q{i}") for i in range(4)]
+    for k in keys[:3]:
+        cache.put(k, JSON, b"x" * 30)
+    assert cache.get(keys[0]) is not None  # keys[0] is now most recent; keys[1] is oldest
+    cache.put(keys[3], JSON, b"y" * 30)
+    assert cache.size_bytes == 90 and len(cache) == 3
+    assert cache.get(keys[1]) is None
+    assert all(cache.get(k) is not None for k in (keys[0], keys[2], keys[3]))
+    assert cache.stats().evictions == 1
+
+
+def test_oversized_entries_and_disabled_cache_are_not_stored() -> None:
+    cache = QueryCache(100, max_entry_bytes=10)
+    entry = cache.put(cache.key(Q), JSON, b"z" * 11)
+    assert entry.body == b"z" * 11 and len(cache) == 0
+    off = QueryCache(0)
+    assert not off.enabled
+    off.put(off.key(Q), JSON, b"a")
+    assert off.get(off.key(Q)) is None
+    with pytest.raises(ValueError):
+        QueryCache(-1)
+
+
+def test_thread_safety_keeps_the_byte_count_exact() -> None:
+    cache = QueryCache(5_000, max_entry_bytes=1_000)
+
+    def work(n: int) -> None:
+        for i in range(300):
+            key = cache.key(f"q{(n * 7 + i) % 50}")
+            if cache.get(key) is None:
+                cache.put(key, JSON, b"b" * (i % 200 + 1))
+            if i % 97 == 0:
+                cache.bump()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stats = cache.stats()
+    assert stats.bytes <= 5_000
+    assert stats.bytes == sum(len(e.body) for e in cache._entries.values())
+
+
+def test_endpoint_answers_repeats_from_the_cache_and_sees_updates() -> None:
+    """Wired into service/web/guard.run_query: a repeat is a hit; an update invalidates."""
+    from dataclasses import replace
+
+    from service.config import Settings
+    from service.web import create_app
+    from service.web.guard import query_cache
+
+    store = EmbeddedStore()
+    store.update("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> 1 } }")
+    app = create_app(replace(Settings(), update_token="t0ken"), store)
+    client = app.test_client()
+    query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+    accept = {"Accept": JSON}
+
+    def count() -> str:
+        r = client.post("/sparql", data=query, headers=accept)
+        assert r.status_code == 200, r.text
+        return str(r.json["results"]["bindings"][0]["n"]["value"])  # type: ignore[index]
+
+    assert count() == "1"
+    assert count() == "1"
+    cache = query_cache(app)
+    assert cache.stats().hits == 1 and cache.stats().misses == 1
+    r = client.post(
+        "/sparql",
+        data={"update": "INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> 2 } }"},
+        headers={"Authorization": "Bearer t0ken"},
+    )
+    assert r.status_code == 204, r.text
+    assert count() == "2"  # not the cached "1"
+    assert cache.stats().invalidations >= 1
