@@ -1,24 +1,37 @@
 """Accountability chains: what a failure leads to, link by link, with the evidence for each link.
 
-The chain is *defined* in SPARQL (``service/chain.rq``): this module only validates and binds
-the focus IRI, runs the query through the ``Store`` interface and groups the rows into ordered
-steps. A step the graph does not state stays in the chain as a missing step, with the reason the
-graph records where it records one, so readers see the gap instead of a guess.
+The chain is *defined* in SPARQL: ``service/chain.rq`` finds the links and
+``service/chain-evidence.rq`` the evidence for them. This module only validates and binds the
+focus IRI (and, for the second query, the IRIs the first returned), runs the queries through the
+``Store`` interface, joins evidence to links and groups the rows into ordered steps. A step the
+graph does not state stays in the chain as a missing step, with the reason the graph records
+where it records one, so readers see the gap instead of a guess.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyoxigraph import BlankNode, Literal, NamedNode
 
-from service.store.base import AskResult, SelectResult, Store
+from service.store.base import AskResult, SelectResult, Store, Term
 from service.vocab import PREFIXES
 
 QUERY_PATH = Path(__file__).with_name("chain.rq")
 FOCUS_PLACEHOLDER = "<urn:cpkg:chain-focus>"
+EVIDENCE_PATH = Path(__file__).with_name("chain-evidence.rq")
+PAIR_PLACEHOLDER = "(<urn:cpkg:chain-subject> <urn:cpkg:chain-predicate>)"
+CLAIM_PLACEHOLDER = "<urn:cpkg:chain-claim>"
+#: At most this many (subject, predicate) pairs and claims per evidence query.
+EVIDENCE_BATCH = 500
+_NO_IRI = "<urn:x-cpkg:none>"  # an empty VALUES block, written so that every store accepts it
+_NO_PAIR = f"({_NO_IRI} {_NO_IRI})"
+_EVIDENCE_VARS = ("evOf", "evSource", "evFile", "evQuote", "specific")
+#: The single chain query's former ORDER BY, kept for the joined rows (grouping depends on it).
+_ORDER = ("finding", "step", "role", "via", "node", "evOf", "evSource", "evQuote")
 CPKG = PREFIXES["cpkg"]
 
 #: (key, title, how the step is reached) in chain order.
@@ -215,27 +228,122 @@ class _Acc:
         )
 
 
-def _run(store: Store, focus: str, timeout: float | None) -> SelectResult:
+def _select(store: Store, query: str, timeout: float | None) -> list[dict[str, Term | None]]:
+    result = store.query(query, timeout=timeout)
+    if not isinstance(result, SelectResult):  # pragma: no cover - the queries are SELECTs
+        raise TypeError("the chain queries must be SELECT queries")
+    names = result.variables
+    return [dict(zip(names, row, strict=True)) for row in result]
+
+
+def _remaining(deadline: float | None) -> float | None:
+    return None if deadline is None else max(deadline - time.monotonic(), 0.001)
+
+
+def _links(store: Store, focus: str, deadline: float | None) -> list[dict[str, Term | None]]:
+    """chain.rq's rows: the links of the chains of ``focus``, without their evidence."""
     query = QUERY_PATH.read_text(encoding="utf-8")
     if FOCUS_PLACEHOLDER not in query:  # pragma: no cover - guards edits to chain.rq
         raise RuntimeError(f"chain.rq lost its focus placeholder {FOCUS_PLACEHOLDER}")
-    result = store.query(query.replace(FOCUS_PLACEHOLDER, f"<{focus}>"), timeout=timeout)
-    if not isinstance(result, SelectResult):  # pragma: no cover - the query is a SELECT
-        raise TypeError("chain.rq must be a SELECT query")
-    return result
+    return _select(store, query.replace(FOCUS_PLACEHOLDER, f"<{focus}>"), _remaining(deadline))
+
+
+def _iri(term: object) -> str | None:
+    """The IRI of a named node that is safe to write as ``<iri>``; None for anything else."""
+    if not isinstance(term, NamedNode):
+        return None
+    try:
+        return check_iri(term.value)
+    except InvalidIri:  # pragma: no cover - a NamedNode's IRI never has these characters
+        return None
+
+
+def _evidence(
+    store: Store, pairs: list[tuple[str, str]], claims: list[str], deadline: float | None
+) -> list[dict[str, Term | None]]:
+    """chain-evidence.rq's rows for the (subject, predicate) pairs and claims, in batches."""
+    query = EVIDENCE_PATH.read_text(encoding="utf-8")
+    for placeholder in (PAIR_PLACEHOLDER, CLAIM_PLACEHOLDER):
+        if placeholder not in query:  # pragma: no cover - guards edits to chain-evidence.rq
+            raise RuntimeError(f"chain-evidence.rq lost its placeholder {placeholder}")
+    rows: list[dict[str, Term | None]] = []
+    for i in range(0, max(len(pairs), len(claims)), EVIDENCE_BATCH):
+        pair_block = pairs[i : i + EVIDENCE_BATCH]
+        claim_block = claims[i : i + EVIDENCE_BATCH]
+        values_pairs = " ".join(f"(<{s}> <{p}>)" for s, p in pair_block) or _NO_PAIR
+        values_claims = " ".join(f"<{c}>" for c in claim_block) or _NO_IRI
+        text = query.replace(PAIR_PLACEHOLDER, values_pairs).replace(
+            CLAIM_PLACEHOLDER, values_claims
+        )
+        rows.extend(_select(store, text, _remaining(deadline)))
+    return rows
+
+
+def _order_key(term: Term | None) -> tuple[int, str, str, str]:
+    """SPARQL ORDER BY's order of terms: unbound, blank nodes, IRIs, then literals."""
+    if term is None:
+        return (0, "", "", "")
+    if isinstance(term, BlankNode):
+        return (1, term.value, "", "")
+    if isinstance(term, NamedNode):
+        return (2, term.value, "", "")
+    if isinstance(term, Literal):
+        return (3, term.value, term.datatype.value, term.language or "")
+    return (4, str(term), "", "")  # pragma: no cover - no triple terms in chain rows
+
+
+def _rows(store: Store, focus: str, timeout: float | None) -> list[dict[str, Term | None]]:
+    """The link rows joined with their evidence rows, in chain.rq's former single-query order.
+
+    A link row with no evidence stays once, with the evidence variables unbound (as the
+    OPTIONAL did); otherwise it appears once per evidence row of its subject and of its claim.
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    links = _links(store, focus, deadline)
+    pairs: dict[tuple[str, str], None] = {}
+    claims: dict[str, None] = {}
+    for link in links:
+        subject, pred, claim = (
+            _iri(link.get("subject")),
+            _iri(link.get("pred")),
+            _iri(link.get("claim")),
+        )
+        if subject and pred:
+            pairs[(subject, pred)] = None
+        if claim:
+            claims[claim] = None
+    by_pair: dict[tuple[str, str], list[dict[str, Term | None]]] = {}
+    by_claim: dict[str, list[dict[str, Term | None]]] = {}
+    if pairs or claims:
+        for ev in _evidence(store, list(pairs), list(claims), deadline):
+            owner = _text(ev.get("owner"))
+            if _text(ev.get("evOf")) == "claim":
+                by_claim.setdefault(owner, []).append(ev)
+            else:
+                by_pair.setdefault((owner, _text(ev.get("pred"))), []).append(ev)
+    rows: list[dict[str, Term | None]] = []
+    for link in links:
+        subject, pred, claim = (
+            _iri(link.get("subject")),
+            _iri(link.get("pred")),
+            _iri(link.get("claim")),
+        )
+        evs = by_pair.get((subject, pred), []) if subject and pred else []
+        evs = evs + (by_claim.get(claim, []) if claim else [])
+        if not evs:
+            rows.append(link)
+        for ev in evs:
+            rows.append({**link, **{k: ev.get(k) for k in _EVIDENCE_VARS}})
+    rows.sort(key=lambda row: [_order_key(row.get(name)) for name in _ORDER])
+    return rows
 
 
 def get_chains(store: Store, focus_iri: str, *, timeout: float | None = None) -> list[Chain]:
     """Every chain the focus leads to (one per finding, in IRI order, at most MAX_FINDINGS)."""
     focus = check_iri(focus_iri)
-    result = _run(store, focus, timeout)
-    col = {name: i for i, name in enumerate(result.variables)}
     per_finding: dict[str, dict[tuple[str, str, str, str, str], _Acc]] = {}
-    for row in result:
-
-        def get(name: str, row: tuple[object, ...] = row) -> object:
-            return row[col[name]]
-
+    for row in _rows(store, focus, timeout):
+        get = row.get
         finding, step, node = get("finding"), get("step"), get("node")
         if finding is None or step is None or node is None or isinstance(node, BlankNode):
             continue
@@ -261,7 +369,7 @@ def get_chains(store: Store, focus_iri: str, *, timeout: float | None = None) ->
             file = _text(get("evFile"))
             if of == "claim":
                 acc.claim_ev[ev_key] = Evidence(source.value, file, _text(quote), "claim")
-            elif _text(get("specific")) == "true":
+            elif _text(get("specific")) in ("true", "1"):
                 acc.specific[ev_key] = Evidence(source.value, file, _text(quote), "link")
                 acc.other.pop(ev_key, None)
             elif ev_key not in acc.specific:

@@ -199,3 +199,15 @@ def test_jsonld_and_turtle_say_the_same(store: EmbeddedStore) -> None:
     from_ttl = Graph().parse(data=ttl, format="turtle")
     assert len(from_ttl) > 50
     assert isomorphic(from_jsonld, from_ttl)
+
+
+def test_evidence_batches_give_the_same_chains(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """chain-evidence.rq runs in batches of EVIDENCE_BATCH IRIs; the batch size changes nothing."""
+    import service.chain
+
+    focus = MET  # a force: many findings, so many links and claims
+    expected = get_chains(store, focus)
+    monkeypatch.setattr(service.chain, "EVIDENCE_BATCH", 2)
+    assert get_chains(store, focus) == expected
