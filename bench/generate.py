@@ -12,7 +12,7 @@ between two claims), plus a shared pool of statutes, legal duties, remedies and 
 number of blocks is chosen so the total is close to the requested size; the same ``seed`` and
 size always give byte-identical output.
 
-    python -m bench.generate --triples 100000 --out bench/work/data-100k.nq
+    python -m bench.generate --triples 100000 --out bench/scratch/data-100k.nq
 """
 
 from __future__ import annotations

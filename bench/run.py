@@ -84,7 +84,7 @@ class Config:
             shacl_budget=float(os.environ.get("BENCH_SHACL_BUDGET", "120")),
             query_budget=float(os.environ.get("BENCH_QUERY_BUDGET", "1.0")),
             results=Path(os.environ.get("BENCH_RESULTS", str(ROOT / "bench" / "results"))),
-            work=Path(os.environ.get("BENCH_WORK", str(ROOT / "bench" / "work"))),
+            work=Path(os.environ.get("BENCH_WORK", str(ROOT / "bench" / "scratch"))),
         )
 
 

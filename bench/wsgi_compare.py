@@ -5,7 +5,7 @@ each server with 2 worker processes and measures part of the query mix with wrk,
 answer cache on and off. Needs ``granian`` importable by the project's interpreter (it is not
 a project dependency: ``pip install granian==2.8.7`` in a scratch venv next to ``-e .``).
 
-    python -m bench.wsgi_compare --data bench/work/data-100k.nq --duration 5
+    python -m bench.wsgi_compare --data bench/scratch/data-100k.nq --duration 5
     python -m bench.wsgi_compare --serve granian --data FILE --port 8123     # one server
 """
 

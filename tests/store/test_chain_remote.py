@@ -8,9 +8,7 @@ only a finding whose chain avoids them is pinned here.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,12 +17,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from query_library import shared_store  # noqa: E402
-from virtuoso import Virtuoso, virtuoso_fixture  # noqa: E402, F401 - fixture
+from virtuoso import Virtuoso, load_project_dataset, virtuoso_fixture  # noqa: E402, F401 - fixture
 
-from service.build import build_dataset  # noqa: E402
 from service.chain import get_chains  # noqa: E402
-from service.config import Settings  # noqa: E402
-from service.push import push_dataset  # noqa: E402
 from service.store.remote import RemoteStore  # noqa: E402
 
 CUSTODY = "https://w3id.org/cpkg/id/finding-2016-custody"
@@ -32,14 +27,7 @@ CUSTODY = "https://w3id.org/cpkg/id/finding-2016-custody"
 
 @pytest.fixture(scope="module")
 def remote(virtuoso: Virtuoso) -> Iterator[RemoteStore]:
-    virtuoso.clear()
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "dataset"
-        build_dataset(dataclasses.replace(Settings.from_env(), output_dir=out))
-        push_dataset(
-            virtuoso.store(), out / "dataset.nq", batch_size=2000, progress=lambda _m: None
-        )
-    store = virtuoso.store(timeout=60)
+    store, _seconds = load_project_dataset(virtuoso)
     yield store
     store.close()
 

@@ -8,9 +8,7 @@ language-tag case. Queries whose answers legitimately differ are listed in DIALE
 
 from __future__ import annotations
 
-import dataclasses
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,11 +17,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from query_library import ExampleQuery, library, shared_store  # noqa: E402
-from virtuoso import Virtuoso, normalise, virtuoso_fixture  # noqa: E402, F401 - fixture
+from virtuoso import Virtuoso, load_project_dataset, normalise, virtuoso_fixture  # noqa: E402, F401 - fixture
 
-from service.build import build_dataset  # noqa: E402
-from service.config import Settings  # noqa: E402
-from service.push import push_dataset  # noqa: E402
 from service.store.embedded import EmbeddedStore  # noqa: E402
 from service.store.remote import RemoteStore  # noqa: E402
 
@@ -60,14 +55,7 @@ def embedded() -> EmbeddedStore:
 
 @pytest.fixture(scope="module")
 def remote(virtuoso: Virtuoso, embedded: EmbeddedStore) -> Iterator[RemoteStore]:
-    virtuoso.clear()
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "dataset"
-        build_dataset(dataclasses.replace(Settings.from_env(), output_dir=out))
-        push_dataset(
-            virtuoso.store(), out / "dataset.nq", batch_size=2000, progress=lambda _m: None
-        )
-    store = virtuoso.store(timeout=60)
+    store, _seconds = load_project_dataset(virtuoso)
     yield store
     store.close()
 

@@ -318,6 +318,27 @@ def normalise(result: QueryResult) -> Normalised:
     return sorted((_term(t.subject), _term(t.predicate), _term(t.object)) for t in result)
 
 
+def load_project_dataset(server: Virtuoso, *, timeout: float = 60.0) -> tuple[RemoteStore, float]:
+    """Build the project's dataset, push it into ``server``; the store to query and push seconds.
+
+    Clears the server first, so tests and benchmarks that need the real dataset share one path.
+    """
+    import dataclasses
+
+    from service.build import build_dataset
+    from service.config import Settings
+    from service.push import push_dataset
+
+    server.clear()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "dataset"
+        build_dataset(dataclasses.replace(Settings.from_env(), output_dir=out))
+        start = time.perf_counter()
+        push_dataset(server.store(), out / "dataset.nq", progress=lambda _m: None)
+        seconds = time.perf_counter() - start
+    return server.store(timeout=timeout, graph_cache_seconds=60.0), seconds
+
+
 def run_on_both(
     query: str,
     embedded: EmbeddedStore | None = None,
