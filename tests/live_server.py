@@ -22,18 +22,25 @@ def free_port() -> int:
 
 
 def wait_ready(
-    url: str, timeout: float = 20.0, proc: subprocess.Popen[bytes] | None = None
+    url: str,
+    timeout: float = 20.0,
+    proc: subprocess.Popen[bytes] | None = None,
+    request_timeout: float = 1.0,
 ) -> None:
-    """Poll ``url`` until it answers 200 (or fail, showing the server's output)."""
+    """Poll ``url`` until it answers 200 (or fail, showing the server's output).
+
+    A slow answer is retried, not an error: raise ``request_timeout`` for a busy machine or a
+    store recovering after ``kill -9``.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             out = proc.stdout.read().decode() if proc.stdout else ""
             raise RuntimeError(f"server exited with {proc.returncode}:\n{out}")
         try:
-            if requests.get(url, timeout=1).status_code == 200:
+            if requests.get(url, timeout=request_timeout).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         time.sleep(0.05)
     raise RuntimeError(f"server at {url} did not become ready in {timeout} s")

@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from build_project import make_project
 
 from service.build import DATASET_FILES, BuildFailed, build_dataset
 from service.config import Settings
 from service.errors import ParseError, SourceError
 from service.vocab import GRAPH
 
-FIXTURE = Path(__file__).parent / "fixtures" / "build"
 CPKG = "https://w3id.org/cpkg/def#"
-
-
-def make_project(tmp_path: Path) -> Settings:
-    """A writable copy of the fixture project, and Settings pointing at it."""
-    root = tmp_path / "project"
-    shutil.copytree(FIXTURE, root)
-    return Settings(
-        sources_dir=root / "sources",
-        ontology_dir=root / "ontology",
-        graph_dir=root / "graph",
-        output_dir=tmp_path / "out" / "dataset",
-    )
 
 
 def edit(path: Path, old: str, new: str) -> None:

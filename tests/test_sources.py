@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from build_project import make_project
 
 from service.config import Settings
 from service.errors import SourceError
@@ -17,20 +17,6 @@ from service.sources import (
     resolve_sources_dir,
     verify_quotes,
 )
-
-FIXTURE = Path(__file__).parent / "fixtures" / "build"
-
-
-def make_project(tmp_path: Path) -> Settings:
-    """A writable copy of the fixture project, and Settings pointing at it."""
-    root = tmp_path / "project"
-    shutil.copytree(FIXTURE, root)
-    return Settings(
-        sources_dir=root / "sources",
-        ontology_dir=root / "ontology",
-        graph_dir=root / "graph",
-        output_dir=tmp_path / "out",
-    )
 
 
 def check(settings: Settings) -> QuoteReport:

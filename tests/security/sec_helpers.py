@@ -9,11 +9,9 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import requests
-from live_server import ROOT, free_port
+from live_server import ROOT, free_port, wait_ready
 
 ALICE = "alice-" + "a1" * 16
 BOB = "bob-" + "b2" * 16
@@ -53,7 +51,7 @@ class Server:
 
     def wait(self, timeout: float = 60.0) -> Server:
         try:
-            _wait_ready(self.url + "/healthz", timeout, self.proc)
+            wait_ready(self.url + "/healthz", timeout, self.proc, request_timeout=5.0)
         except RuntimeError as exc:
             self.stop()
             raise RuntimeError(f"{exc}\n{self.output()[-4000:]}") from None
@@ -77,19 +75,3 @@ class Server:
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 self.kill9()
         self.log.close()
-
-
-def _wait_ready(url: str, timeout: float, proc: subprocess.Popen[bytes]) -> None:
-    """Poll until ``url`` answers 200; a slow answer (a busy machine, a store recovering after
-    ``kill -9``) is retried, not an error."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            if requests.get(url, timeout=5).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"server at {url} did not become ready in {timeout} s")
