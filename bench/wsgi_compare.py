@@ -1,12 +1,13 @@
-"""Choose the WSGI server by measurement: gunicorn gthread vs gunicorn sync vs granian.
+"""Choose the WSGI server by measurement: granian (what ``cpkg serve`` runs) vs gunicorn.
 
 Serves the same app (``service.web.create_app`` on the embedded store, ``--data FILE``) under
-each server with 2 worker processes and measures part of the query mix with wrk, with the
-answer cache on and off. Needs ``granian`` importable by the project's interpreter (it is not
-a project dependency: ``pip install granian==2.8.7`` in a scratch venv next to ``-e .``).
+each server with 2 worker processes, the store preloaded and shared copy-on-write, and measures
+part of the query mix with wrk, with the answer cache on and off. ``granian`` is the project's
+own ``service.server.serve``; gunicorn (gthread and sync workers) is a dev dependency kept for
+this comparison only.
 
     python -m bench.wsgi_compare --data bench/scratch/data-100k.nq --duration 5
-    python -m bench.wsgi_compare --serve granian --data FILE --port 8123     # one server
+    python -m bench.wsgi_compare --serve gunicorn-sync --data FILE --port 8123     # one server
 """
 
 from __future__ import annotations
@@ -23,52 +24,42 @@ if str(ROOT) not in sys.path:
 
 from bench import peers  # noqa: E402
 
-VARIANTS = ("gunicorn-gthread", "gunicorn-sync", "granian")
+VARIANTS = ("granian", "gunicorn-gthread", "gunicorn-sync")
 QUERIES = ("point", "join", "aggregate", "construct")
 
 
-def _app() -> Any:
+def serve(variant: str, data: Path, port: int, workers: int) -> None:
     from service.config import Settings
+
+    settings = Settings.from_env()
+    if variant == "granian":
+        from service.server import serve as serve_granian
+
+        serve_granian(settings, "127.0.0.1", port, workers, [data])
+        return
+    from gunicorn.app.base import BaseApplication
+
     from service.store.embedded import open_store
     from service.web import create_app
 
-    settings = Settings.from_env()
-    return create_app(settings, open_store(settings, [Path(os.environ["BENCH_DATA"])]))
+    app = create_app(settings, open_store(settings, [data]))
+    options = {
+        "bind": f"127.0.0.1:{port}",
+        "workers": workers,
+        "worker_class": "sync" if variant == "gunicorn-sync" else "gthread",
+        "threads": settings.threads,
+        "preload_app": True,
+    }
 
+    class Preloaded(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
 
-def wsgi_app(environ: dict[str, Any], start_response: Any) -> Any:
-    """Module-level WSGI entry point for granian (loads the app on first call per process)."""
-    global _APP
-    if _APP is None:
-        _APP = _app()
-    return _APP(environ, start_response)
+        def load(self) -> Any:
+            return app
 
-
-_APP: Any = None
-
-
-def serve(variant: str, data: Path, port: int, workers: int) -> None:
-    os.environ["BENCH_DATA"] = str(data)
-    if variant == "granian":
-        from granian import Granian
-
-        Granian(
-            "bench.wsgi_compare:wsgi_app",
-            address="127.0.0.1",
-            port=port,
-            interface="wsgi",
-            workers=workers,
-            blocking_threads=4,
-        ).serve()
-        return
-    from service.config import Settings
-    from service.server import CpkgApplication, gunicorn_options
-
-    options = gunicorn_options(Settings.from_env(), "127.0.0.1", port, workers)
-    options["worker_class"] = "sync" if variant == "gunicorn-sync" else "gthread"
-    options["preload_app"] = True
-    app = _app()
-    CpkgApplication(lambda: app, options).run()
+    Preloaded().run()
 
 
 class VariantServer(peers.Server):
@@ -123,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8123)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--duration", type=float, default=5.0)
-    parser.add_argument("--python", default=sys.executable, help="interpreter with granian")
+    parser.add_argument("--python", default=sys.executable, help="the project's interpreter")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "wsgi.md")
     args = parser.parse_args(argv)
     if args.serve:

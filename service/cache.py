@@ -11,7 +11,7 @@ counter (``version_source``, e.g. ``lambda: store.generation`` of the embedded s
 the store increments on every write), and then any change of that counter empties the cache.
 Entries are only ever served for the version they were computed at.
 
-Each process has its own cache (gunicorn workers do not share memory after fork); with updates
+Each process has its own cache (worker processes do not share memory after fork); with updates
 enabled ``cpkg serve`` runs a single worker process, so a write is seen by every request.
 
     cache = QueryCache(max_bytes=64 << 20, version_source=lambda: store.generation)
@@ -25,10 +25,21 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+
+
+class VersionedKey(Hashable, Protocol):
+    """Any hashable key that records the dataset version it was made at."""
+
+    @property
+    def version(self) -> int: ...
+
+
+K = TypeVar("K", bound=VersionedKey)
 
 
 @dataclass(frozen=True)
@@ -45,10 +56,11 @@ class CacheKey:
 
 @dataclass(frozen=True)
 class Entry:
-    """A cached answer: content type and body."""
+    """A cached answer: content type and body (and, for whole HTTP responses, the headers)."""
 
     content_type: str
     body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,8 +74,11 @@ class CacheStats:
     version: int
 
 
-class QueryCache:
-    """LRU over ``CacheKey -> Entry`` bounded by total body bytes; safe across threads."""
+class QueryCache(Generic[K]):
+    """LRU over ``key -> Entry`` bounded by total body bytes; safe across threads.
+
+    Keys are usually ``CacheKey``s (made by ``key()``); any hashable with a ``version`` works.
+    """
 
     def __init__(
         self,
@@ -79,7 +94,7 @@ class QueryCache:
         self._source = version_source
         self._seen_source: int | None = version_source() if version_source else None
         self._version = 0
-        self._entries: OrderedDict[CacheKey, Entry] = OrderedDict()
+        self._entries: OrderedDict[K, Entry] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = self.misses = self.evictions = self.invalidations = 0
@@ -119,7 +134,7 @@ class QueryCache:
             format=format or "",
         )
 
-    def get(self, key: CacheKey) -> Entry | None:
+    def get(self, key: K) -> Entry | None:
         """The cached answer for ``key``, or None (a miss); a hit becomes most recent."""
         with self._lock:
             self._sync()
@@ -131,9 +146,15 @@ class QueryCache:
             self.hits += 1
             return entry
 
-    def put(self, key: CacheKey, content_type: str, body: bytes) -> Entry:
+    def put(
+        self,
+        key: K,
+        content_type: str,
+        body: bytes,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> Entry:
         """Store an answer computed for ``key`` (unless stale or too big); return it."""
-        entry = Entry(content_type, bytes(body))
+        entry = Entry(content_type, bytes(body), headers)
         size = len(entry.body)
         if not self.enabled or size > self.max_entry_bytes or size > self.max_bytes:
             return entry

@@ -94,7 +94,8 @@ class Settings:
     )
     rewrite_rdf_iris: bool = False  # serve RDF with IRIs mapped to public_base (default: canonical)
     cache_bytes: int = 64 * 1024 * 1024  # per-process cache of query answers; 0 disables it
-    workers: int = 2  # gunicorn worker processes for `cpkg serve`
+    stream_after_bytes: int = 1024 * 1024  # larger answers are streamed (and not cached)
+    workers: int = 2  # worker processes for `cpkg serve` (granian)
     threads: int = 4  # threads per worker process
     store: str = "embedded"  # "embedded" (pyoxigraph) or "remote" (a SPARQL 1.1 store)
     sparql_endpoint: str | None = None  # remote store: SPARQL query endpoint URL
@@ -138,6 +139,7 @@ class Settings:
             rewrite_rdf_iris=os.environ.get("CPKG_REWRITE_RDF_IRIS", "").lower()
             in ("1", "true", "yes"),
             cache_bytes=_env_int("CPKG_CACHE_BYTES", cls.cache_bytes),
+            stream_after_bytes=_env_int("CPKG_STREAM_AFTER_BYTES", cls.stream_after_bytes),
             workers=_env_int("CPKG_WORKERS", cls.workers),
             threads=_env_int("CPKG_THREADS", cls.threads),
             store=_choice("CPKG_STORE", cls.store, ("embedded", "remote")),

@@ -80,6 +80,8 @@ _RDF_FORMAT: dict[str, ox.RdfFormat] = {
     "application/n-quads": ox.RdfFormat.N_QUADS,
 }
 _QUAD_FORMATS = {"application/trig", "application/n-quads"}
+_LINE_FORMATS = {"application/n-triples", "application/n-quads"}  # concatenable batches
+_BATCH = 10_000  # triples per piece of a streamed graph
 _BOOL_FORMAT: dict[str, ox.QueryResultsFormat] = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
     "application/sparql-results+xml": ox.QueryResultsFormat.XML,
@@ -99,16 +101,31 @@ def result_kind(result: QueryResult) -> str:
 
 def serialize(result: QueryResult, media_type: str, *, max_results: int | None = None) -> bytes:
     """Serialize a result to ``media_type``; raise ResultTooLarge past ``max_results``."""
+    return b"".join(serialize_chunks(result, media_type, max_results=max_results))
+
+
+def serialize_chunks(
+    result: QueryResult, media_type: str, *, max_results: int | None = None
+) -> Iterator[bytes]:
+    """The serialization as consecutive pieces, produced while the result is read, so a large
+    answer can be sent before it is complete. SELECT rows and line-based RDF (N-Triples,
+    N-Quads) come piece by piece; other RDF syntaxes need the whole graph and come in one piece.
+    ResultTooLarge is raised when ``max_results`` is passed, possibly after earlier pieces."""
     if isinstance(result, AskResult):
         raw = ox.Store().query("ASK {}" if result.value else "ASK { FILTER(false) }")
         assert isinstance(raw, ox.QueryBoolean)
-        return raw.serialize(format=_BOOL_FORMAT[media_type]) or b""
+        yield raw.serialize(format=_BOOL_FORMAT[media_type]) or b""
+        return
     if isinstance(result, SelectResult):
         rows = _bounded(result.rows, max_results, "rows")
-        writer = _SELECT_WRITERS[media_type]
-        return b"".join(writer(result.variables, rows))
-    triples = list(_bounded(result.triples, max_results, "triples"))
-    return serialize_triples(triples, media_type)
+        yield from _SELECT_WRITERS[media_type](result.variables, rows)
+        return
+    triples = _bounded(result.triples, max_results, "triples")
+    if media_type in _LINE_FORMATS:
+        while batch := list(islice(triples, _BATCH)):
+            yield serialize_triples(batch, media_type)
+        return
+    yield serialize_triples(list(triples), media_type)
 
 
 def serialize_triples(

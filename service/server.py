@@ -1,84 +1,84 @@
-"""Run the web app under gunicorn (used by ``cpkg serve``).
+"""Run the web app under granian (used by ``cpkg serve``).
 
-Process model: with an in-memory store and updates disabled, the store is loaded once in the
-gunicorn master (``preload_app``) and N worker processes share it copy-on-write. An on-disk
-store (one process may open it) or enabled updates (every request must see every write) use
-a single worker process; either way each worker has several threads and every query is
-evaluated in its own forked child (see service/store/isolate.py), so queries still run in
-parallel on all CPUs and a runaway query is killed at the time limit.
+Server chosen by measurement (bench/README.md, ``python -m bench.wsgi_compare``): granian parses
+HTTP in Rust outside the GIL, so a repeated query is answered 4-5x faster than under gunicorn,
+whose Python HTTP handling alone caps at ~9,000 requests/s on two cores.
+
+Process model: with an in-memory store and updates disabled, the app and its store are built
+once in the master and the N worker processes are *forked* from it, sharing the store
+copy-on-write (``preloaded``). An on-disk store (one process may open it) or enabled updates
+(every request must see every write) use a single worker process. Each worker runs the app in
+``CPKG_THREADS`` Python threads and evaluates every query in a forked child (see
+service/store/isolate.py), so queries still run in parallel on all CPUs and a runaway query is
+killed at the time limit.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from gunicorn.app.base import BaseApplication
 
 from service.config import Settings
 from service.errors import CpkgError
 
 log = logging.getLogger(__name__)
 
-
-class CpkgApplication(BaseApplication):
-    """A gunicorn application whose WSGI app comes from a factory, not an import string."""
-
-    def __init__(self, factory: Callable[[], Any], options: dict[str, Any]) -> None:
-        self.factory = factory
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Any:
-        return self.factory()
+HEADER_SLACK = 64 * 1024  # request line and headers beyond CPKG_MAX_REQUEST_BYTES
 
 
-def _child_exit(server: Any, worker: Any) -> None:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
+@dataclass(frozen=True)
+class ServerPlan:
+    """How ``serve`` runs: worker processes, threads each, and whether the app is preloaded."""
 
-        multiprocess.mark_process_dead(worker.pid)
+    workers: int
+    threads: int
+    preloaded: bool
+    reason: str = ""  # why fewer workers than asked, if so
 
 
-def gunicorn_options(settings: Settings, host: str, port: int, workers: int) -> dict[str, Any]:
-    """The gunicorn configuration for ``serve`` (exposed for tests and benchmarks)."""
-    single = settings.store_path is not None or bool(settings.update_token or settings.users)
-    if single and workers > 1:
-        log.warning(
-            "using 1 worker process (with %d threads) instead of %d: %s",
-            settings.threads,
-            workers,
-            "the on-disk store can be opened by one process"
-            if settings.store_path
-            else "updates (admin or users' private graphs) must be seen by every request",
-        )
-        workers = 1
-    return {
-        "bind": f"{host}:{port}",
-        "workers": max(1, workers),
-        "worker_class": "gthread",
-        "threads": max(1, settings.threads),
-        "preload_app": settings.store_path is None,
-        # Requests wait in threads while children evaluate, so the heartbeat is never starved;
-        # this is only a backstop for a wedged worker.
-        "timeout": int(max(30.0, settings.query_timeout * 2 + 10)),
-        "graceful_timeout": 10,
-        "limit_request_line": 0,  # the app checks CPKG_MAX_REQUEST_BYTES with a clear message
-        "accesslog": "-" if os.environ.get("CPKG_ACCESS_LOG") else None,
-        "errorlog": "-",
-        "loglevel": "info",
-        "child_exit": _child_exit,
-        "control_socket_disable": True,  # one fixed path would be shared by all instances
-    }
+def plan(settings: Settings, workers: int) -> ServerPlan:
+    """The process model for ``settings`` (exposed for tests and benchmarks)."""
+    threads = max(1, settings.threads)
+    reason = ""
+    if settings.store_path is not None and settings.store != "remote":
+        reason = "the on-disk store can be opened by one process"
+    elif settings.update_token or settings.users:
+        reason = "updates (admin or users' private graphs) must be seen by every request"
+    if reason and workers > 1:
+        log.warning("using 1 worker process (with %d threads) instead of %d: %s", threads, workers,
+                    reason)  # fmt: skip
+    preloaded = settings.store_path is None or settings.store == "remote"
+    return ServerPlan(1 if reason else max(1, workers), threads, preloaded, reason)
+
+
+def granian_server(settings: Settings, host: str, port: int, sp: ServerPlan) -> Any:
+    """The configured granian server (not started)."""
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+    from granian.server import Server
+
+    return Server(
+        "cpkg",  # only names the processes: the app is handed over by ``serve``
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=sp.workers,
+        blocking_threads=sp.threads,
+        # Long GET queries reach the app, which answers 413 with a clear message.
+        http1_settings=HTTP1Settings(
+            max_buffer_size=max(417_792, settings.max_request_bytes + HEADER_SLACK)
+        ),
+        log_access=bool(os.environ.get("CPKG_ACCESS_LOG")),
+        respawn_failed_workers=True,  # a worker killed (e.g. out of memory) is replaced
+        workers_kill_timeout=10,
+    )
 
 
 def serve(
@@ -89,11 +89,12 @@ def serve(
     data_files: list[Path] | None = None,
 ) -> None:
     """Serve the endpoint until interrupted: the built dataset, or ``data_files`` if given."""
-    n = workers if workers is not None else settings.workers
-    options = gunicorn_options(settings, host, port, n)
-    if options["workers"] > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    sp = plan(settings, workers if workers is not None else settings.workers)
+    if sp.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="cpkg-metrics-")
     files = list(data_files) if data_files else None
+    # Workers must be forked (not spawned) to inherit the preloaded app.
+    multiprocessing.set_start_method("fork", force=True)
 
     def factory() -> Any:
         from service.store.configured import open_configured_store
@@ -101,10 +102,10 @@ def serve(
 
         return create_app(settings, open_configured_store(settings, files))
 
-    if settings.store_path is None or settings.store == "remote":
+    load: Callable[..., Any]
+    if sp.preloaded:
         app = factory()  # load once in the master; workers share it copy-on-write
-        options["preload_app"] = True
-        CpkgApplication(lambda: app, options).run()
+        load = lambda *_args, **_kwargs: app  # noqa: E731
     else:
         # Load (and report errors) before starting, then let the one worker reopen the store
         # and find the dataset already loaded (same SHA-256). The load runs in a forked child:
@@ -114,7 +115,8 @@ def serve(
         from service.store.isolate import run_forked
 
         run_forked(lambda: open_store(settings, files).close(), None)
-        CpkgApplication(factory, options).run()
+        load = lambda *_args, **_kwargs: factory()  # noqa: E731
+    granian_server(settings, host, port, sp).serve(target_loader=load, wrap_loader=False)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from live_server import start_gunicorn, stop_process
+from live_server import start_server, stop_process
 from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,12 +41,12 @@ def live_app() -> Iterator[Callable[[Flask], str]]:
 
 
 @pytest.fixture
-def gunicorn_server() -> Iterator[Callable[..., str]]:
-    """A starter for gunicorn servers (see ``start_gunicorn``), all stopped after the test."""
+def cpkg_server() -> Iterator[Callable[..., str]]:
+    """A starter for cpkg servers (see ``start_server``), all stopped after the test."""
     procs: list[subprocess.Popen[bytes]] = []
 
     def start(data: list[Path], env: dict[str, str] | None = None, workers: int = 2) -> str:
-        url, proc = start_gunicorn(data, env, workers)
+        url, proc = start_server(data, env, workers)
         procs.append(proc)
         return url
 

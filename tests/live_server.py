@@ -46,10 +46,10 @@ def wait_ready(
     raise RuntimeError(f"server at {url} did not become ready in {timeout} s")
 
 
-def start_gunicorn(
+def start_server(
     data: list[Path], env: dict[str, str] | None = None, workers: int = 2
 ) -> tuple[str, subprocess.Popen[bytes]]:
-    """Start ``python -m service.server`` (gunicorn) on a free port; return (URL, process)."""
+    """Start ``python -m service.server`` (granian) on a free port; return (URL, process)."""
     port = free_port()
     cmd = [
         sys.executable,

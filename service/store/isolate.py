@@ -10,6 +10,11 @@ raised: the CPU is freed at once and the worker goes on answering other requests
 2-4 ms; a pipe round trip costs ~0.1 ms). A child forked before a write would answer from a
 stale copy-on-write snapshot, so children remember the store generation they were forked at and
 are retired when it changes. ``run_forked`` is the one-shot variant for arbitrary callables.
+
+A handler may answer with ``Streamed(head, chunks)``: the head comes back from ``run`` at once
+and the chunks follow over the pipe as the child makes them (a large result is sent while it is
+still being read, and neither process holds it whole). The time limit then counts only the time
+spent waiting for the child, not the time the consumer (a slow client) takes.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import stat
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -34,7 +39,16 @@ from service.errors import CpkgError, QueryTimeout, StoreError
 T = TypeVar("T")
 Lock = contextlib.AbstractContextManager[Any]
 
-_HEADER = struct.Struct("!cQ")  # kind (b"o" ok, b"e" error, b"q" request), payload length
+# kind (b"o" ok, b"e" error, b"q" request, b"h" stream head, b"c" stream chunk), payload length
+_HEADER = struct.Struct("!cQ")
+
+
+@dataclass
+class Streamed:
+    """An answer sent in pieces: ``head`` (any picklable value), then ``chunks`` as they come."""
+
+    head: Any
+    chunks: Iterator[bytes]
 
 
 # -- framing ---------------------------------------------------------------------------------
@@ -79,7 +93,7 @@ def _receive(fd: int, deadline: float | None, timeout: float | None) -> tuple[by
             ready, _, _ = select.select([fd], [], [], wait)
             if not ready:
                 continue
-            chunk = os.read(fd, max(need - len(buf), 1 << 16))
+            chunk = os.read(fd, min(need - len(buf), 1 << 20))  # never past this message
             if not chunk:
                 raise StoreError("the query evaluator died without an answer (out of memory?)")
             buf += chunk
@@ -88,6 +102,23 @@ def _receive(fd: int, deadline: float | None, timeout: float | None) -> tuple[by
             need = _HEADER.size + size
             continue
         return kind, pickle.loads(bytes(buf[_HEADER.size : need]))
+
+
+def _send_stream(fd: int, answer: Streamed, timeout: float | None) -> None:
+    """Child side of a streamed answer: head, chunks, then ok or the error that stopped it.
+
+    The alarm (the orphan safety net) covers making each chunk, not writing it: a write
+    blocks while the client is slow, and fails with EPIPE if the parent has gone."""
+    signal.alarm(0)
+    _send(fd, b"h", answer.head)
+    while True:
+        _alarm(timeout)
+        kind, chunk = _call(lambda: next(answer.chunks, None))
+        signal.alarm(0)
+        if kind == b"e" or chunk is None:
+            _send(fd, kind, chunk)
+            return
+        _send(fd, b"c", chunk)
 
 
 def _call(fn: Callable[[], object]) -> tuple[bytes, object]:
@@ -219,16 +250,45 @@ class EvaluatorPool:
     def run(self, payload: Any, timeout: float | None) -> Any:
         """``handler(payload)`` in an evaluator; QueryTimeout (and a killed child) past timeout."""
         ev = self._acquire()
-        deadline = None if timeout is None else time.monotonic() + timeout
+        started = time.monotonic()
+        deadline = None if timeout is None else started + timeout
         try:
             _send(ev.to_child, b"q", (payload, timeout))
             kind, value = _receive(ev.from_child, deadline, timeout)
         except BaseException:
             self._discard(ev)
             raise
+        if kind == b"h":
+            left = None if timeout is None else timeout - (time.monotonic() - started)
+            return Streamed(value, self._chunks(ev, timeout, left))
         ev.uses += 1
         self._release(ev)
         return _unpack(kind, value)
+
+    def _chunks(self, ev: _Evaluator, timeout: float | None, left: float | None) -> Iterator[bytes]:
+        """A streamed answer's chunks; the evaluator is released at the end (killed if the
+        consumer stops early or the time spent waiting for it passes ``timeout``)."""
+        finished = False
+        try:
+            while True:
+                waited = time.monotonic()
+                deadline = None if left is None else waited + left
+                kind, value = _receive(ev.from_child, deadline, timeout)
+                if left is not None:
+                    left -= time.monotonic() - waited
+                if kind == b"c":
+                    assert isinstance(value, bytes)
+                    yield value
+                    continue
+                finished = True
+                _unpack(kind, value)  # raises the child's error, if that is what came
+                return
+        finally:
+            if finished:
+                ev.uses += 1
+                self._release(ev)
+            else:
+                self._discard(ev)
 
     def close(self) -> None:
         """Stop all idle evaluators (busy ones are stopped when their query ends)."""
@@ -311,7 +371,10 @@ class EvaluatorPool:
                 payload, timeout = pickle.loads(body)
                 _alarm(timeout)
                 kind, value = _call(functools.partial(self.handler, payload))
-                _send(resp_fd, kind, value)
+                if kind == b"o" and isinstance(value, Streamed):
+                    _send_stream(resp_fd, value, timeout)
+                else:
+                    _send(resp_fd, kind, value)
                 signal.alarm(0)
         except BaseException:  # noqa: BLE001 - the parent sees EOF
             code = 1

@@ -18,6 +18,7 @@ from service.store.base import Store
 from service.web import chain, data, errors, linkeddata, metrics, openapi, ops, sparql
 from service.web.context import SETTINGS_KEY, STORE_KEY, get_settings, get_store
 from service.web.ratelimit import RateLimiter, is_loopback
+from service.web.repeated import RATE_WAIT, RepeatedQueries
 
 BLUEPRINTS: list[Blueprint] = [sparql.bp, data.bp, ops.bp, linkeddata.bp, chain.bp, openapi.bp]
 LIMITER_KEY = "cpkg.ratelimit"
@@ -39,14 +40,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[STORE_KEY] = store
     app.extensions[SETTINGS_KEY] = settings
-    app.extensions[LIMITER_KEY] = RateLimiter(
-        settings.rate_limit, settings.rate_period, settings.rate_burst
-    )
+    limiter = RateLimiter(settings.rate_limit, settings.rate_period, settings.rate_burst)
+    app.extensions[LIMITER_KEY] = limiter
     errors.register(app)
     app.before_request(_before)
     app.after_request(_after)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
+    app.wsgi_app = RepeatedQueries(app, app.wsgi_app, limiter)  # type: ignore[method-assign]
     return app
 
 
@@ -67,7 +68,8 @@ def _before() -> Response | None:
     if limiter.enabled and not exempt:
         principal = g.get("cpkg_principal")
         client = principal.key if principal and principal.name else f"ip:{request.remote_addr}"
-        wait = limiter.take(client)
+        # A refused replay (service/web/repeated.py) has already spent this request's token.
+        wait = request.environ.get(RATE_WAIT) or limiter.take(client)
         if wait > 0:
             metrics.ERRORS.labels(kind="RateLimited").inc()
             return errors.error_response(

@@ -7,24 +7,27 @@ other reads (Graph Store GET) use a one-shot ``run_forked``. Stores that cannot 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import IO, TypeVar
 
 from flask import Flask, current_app
 
 from service.access import ScopedStore, backing_store
-from service.cache import QueryCache
+from service.cache import CacheKey, QueryCache
 from service.config import Settings
 from service.protocol import negotiate
-from service.serializers import result_kind, serialize
+from service.serializers import result_kind, serialize_chunks
 from service.store.base import Store
 from service.store.embedded import EmbeddedStore
-from service.store.isolate import EvaluatorPool, run_forked
+from service.store.isolate import EvaluatorPool, Streamed, run_forked
 from service.web.context import get_base_store, get_settings, get_store
 
 T = TypeVar("T")
 POOL_KEY = "cpkg.evaluators"
+CHUNK_BYTES = 256 * 1024  # pieces of a streamed answer
+SPOOL_MEMORY_BYTES = 8 * 1024 * 1024  # a larger answer being streamed waits in a temporary file
 CACHE_KEY = "cpkg.query-cache"
 
 
@@ -44,8 +47,15 @@ class QueryJob:
     format: str | None
 
 
-def execute(store: Store, settings: Settings, job: QueryJob) -> tuple[str, bytes]:
-    """Evaluate, negotiate on the actual result kind, serialize: (content type, body)."""
+def execute(store: Store, settings: Settings, job: QueryJob) -> tuple[str, bytes] | Streamed:
+    """Evaluate, negotiate on the actual result kind, serialize: (content type, body); or, for
+    an answer over ``stream_after_bytes``, ``Streamed((content type, length), chunks)``.
+
+    A large answer is written to a spooled temporary file (memory, then disk) and streamed from
+    there: every error (a result over ``max_results``, the time limit) happens before the first
+    byte is sent, so it is an ordinary error response, and the exact Content-Length is known, so
+    a client can always tell a cut-off transfer from a whole answer. (A failure half-way through
+    a chunked response would reach clients as a complete, shorter answer under granian.)"""
     result = store.query(
         job.text,
         default_graphs=job.default_graphs or None,
@@ -54,7 +64,29 @@ def execute(store: Store, settings: Settings, job: QueryJob) -> tuple[str, bytes
     )
     fmt = negotiate(result_kind(result), job.accept, job.format)
     limit = settings.max_results if settings.max_results > 0 else None
-    return fmt.content_type, serialize(result, fmt.media_type, max_results=limit)
+    pieces = serialize_chunks(result, fmt.media_type, max_results=limit)
+    first = bytearray()
+    for piece in pieces:
+        first += piece
+        if len(first) > settings.stream_after_bytes:
+            spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115
+            try:
+                spool.write(first)
+                for more in pieces:
+                    spool.write(more)
+                length = spool.tell()
+                spool.seek(0)
+            except BaseException:
+                spool.close()
+                raise
+            return Streamed((fmt.content_type, length), _read_chunks(spool))
+    return fmt.content_type, bytes(first)
+
+
+def _read_chunks(spool: IO[bytes]) -> Iterator[bytes]:
+    with spool:
+        while chunk := spool.read(CHUNK_BYTES):
+            yield chunk
 
 
 def _timeout(settings: Settings) -> float | None:
@@ -85,7 +117,7 @@ def resolve(store: Store, job: QueryJob) -> QueryJob:
     return replace(job, default_graphs=d, named_graphs=n)
 
 
-def query_cache(app: Flask) -> QueryCache:
+def query_cache(app: Flask) -> QueryCache[CacheKey]:
     """The app's cache of answers (one per process; service/cache.py).
 
     Invalidated by every write to the embedded store (its ``generation`` counter). Remote
@@ -95,15 +127,27 @@ def query_cache(app: Flask) -> QueryCache:
     if cache is None:
         base, settings = get_base_store(app), get_settings(app)
         if isinstance(base, EmbeddedStore):
-            cache = QueryCache(settings.cache_bytes, version_source=lambda: base.generation)
+            cache = QueryCache[CacheKey](
+                settings.cache_bytes, version_source=lambda: base.generation
+            )
         else:
-            cache = QueryCache(0)
+            cache = QueryCache[CacheKey](0)
         app.extensions[CACHE_KEY] = cache
     return cache
 
 
-def run_query(job: QueryJob) -> tuple[str, bytes]:
-    """Answer a query within ``query_timeout``: (content type, body), cached per dataset version.
+@dataclass(frozen=True)
+class Answer:
+    """A query's answer: the body whole, or (a large one) as chunks adding up to ``length``."""
+
+    content_type: str
+    body: bytes | Iterator[bytes]
+    length: int
+
+
+def run_query(job: QueryJob) -> Answer:
+    """Answer a query within ``query_timeout``, cached per dataset version; a large answer
+    comes as chunks (streamed, not cached).
 
     The cache key is the *resolved* job (query, the graphs this caller may see, Accept, format),
     so callers with different access never share an answer.
@@ -116,14 +160,18 @@ def run_query(job: QueryJob) -> tuple[str, bytes]:
         key = cache.key(job.text, job.default_graphs, job.named_graphs, job.accept, job.format)
         hit = cache.get(key)
         if hit is not None:
-            return hit.content_type, hit.body
+            return Answer(hit.content_type, hit.body, len(hit.body))
     if store.forkable:
-        content_type, body = evaluator_pool(app).run(job, _timeout(settings))
+        answer = evaluator_pool(app).run(job, _timeout(settings))
     else:
-        content_type, body = execute(store, settings, job)
+        answer = execute(store, settings, job)
+    if isinstance(answer, Streamed):
+        content_type, length = answer.head
+        return Answer(content_type, answer.chunks, length)
+    content_type, body = answer
     if cache.enabled:
         cache.put(key, content_type, body)
-    return content_type, body
+    return Answer(content_type, body, len(body))
 
 
 def guarded(store: Store, settings: Settings, fn: Callable[[], T]) -> T:

@@ -1,4 +1,4 @@
-"""Prometheus metrics. Under gunicorn with several workers ``service.server`` sets
+"""Prometheus metrics. With several worker processes ``service.server`` sets
 PROMETHEUS_MULTIPROC_DIR before this module is imported, so every worker's counts are summed."""
 
 from __future__ import annotations

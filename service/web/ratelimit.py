@@ -1,6 +1,6 @@
 """Per-client rate limiting: a token bucket per principal (token) or, for anonymous callers, IP.
 
-In-process: each gunicorn worker process keeps its own buckets, so with N workers a client may
+In-process: each worker process keeps its own buckets, so with N workers a client may
 get up to N times the configured rate (updates and on-disk stores run one worker). Clients on
 loopback are not limited unless CPKG_RATE_LIMIT_LOOPBACK=1 (development, health checks; behind
 a reverse proxy on the same host set it, or every client looks like 127.0.0.1).
@@ -8,6 +8,7 @@ a reverse proxy on the same host set it, or every client looks like 127.0.0.1).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import threading
@@ -17,6 +18,7 @@ from collections import OrderedDict
 MAX_CLIENTS = 10_000  # buckets kept (least recently seen are dropped first)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_loopback(addr: str | None) -> bool:
     """Whether ``addr`` (REMOTE_ADDR) is a loopback address."""
     if not addr:

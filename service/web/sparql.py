@@ -24,6 +24,7 @@ from service.store.base import Store
 from service.vocab import PREFIXES
 from service.web.context import get_principal, get_settings, get_store
 from service.web.guard import QueryJob, resolve, run_query
+from service.web.repeated import mark_replayable
 
 bp = Blueprint("sparql", __name__)
 
@@ -35,8 +36,8 @@ def sparql() -> Response:
     accept = request.headers.get("Accept")
     if req.operation == "description":
         fmt = negotiate("rdf", accept, req.format)
-        body = serialize_triples(service_description(store, settings), fmt.media_type)
-        return Response(body, content_type=fmt.content_type)
+        description = serialize_triples(service_description(store, settings), fmt.media_type)
+        return Response(description, content_type=fmt.content_type)
     if req.operation == "update":
         authorize_update(settings)
         check_federation(req.text, settings.federation_allowlist, update=True)
@@ -54,8 +55,11 @@ def sparql() -> Response:
     check_federation(req.text, settings.federation_allowlist)
     job = QueryJob(req.text, tuple(req.default_graphs), tuple(req.named_graphs), accept, req.format)
     job = resolve(store, job)  # the dataset this caller may see (private graphs: SECURITY.md)
-    content_type, body = run_query(job)
-    resp = Response(body, content_type=content_type)
+    answer = run_query(job)
+    if isinstance(answer.body, bytes):
+        mark_replayable()  # a streamed answer (an iterator) is never replayed
+    resp = Response(answer.body, content_type=answer.content_type)
+    resp.content_length = answer.length  # also for a streamed answer: a cut-off shows
     resp.headers["Vary"] = "Accept"
     return resp
 

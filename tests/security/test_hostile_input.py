@@ -1,4 +1,4 @@
-"""Hostile input against a real gunicorn server: path traversal, markup in literals, SERVICE
+"""Hostile input against a real server (granian): path traversal, markup in literals, SERVICE
 aimed at internal addresses, oversized uploads, absurd nesting, bad tokens."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Load: many concurrent clients against gunicorn for a bounded time, with explosive queries
+"""Load: many concurrent clients against the real server for a bounded time, with explosive queries
 running alongside. Zero errors; p50/p99 printed; the time limit frees workers for cheap queries.
 
 ``CPKG_LOAD_SECONDS`` / ``CPKG_LOAD_CLIENTS`` lengthen the run (``make soak``).

@@ -1,5 +1,5 @@
 """Private named graphs: a user's graph is seen by its owner (and the admin) only, through
-every read path, and users write nothing but their own graphs. Real gunicorn, real store."""
+every read path, and users write nothing but their own graphs. Real server (granian), real store."""
 
 from __future__ import annotations
 

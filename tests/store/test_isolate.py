@@ -1,14 +1,17 @@
-"""Forked evaluation: results and errors cross the pipe, deadlines kill, stale children retire."""
+"""Forked evaluation: results and errors cross the pipe, deadlines kill, stale children retire,
+large answers stream."""
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 
 import pytest
 
 from service.errors import ParseError, QueryTimeout, StoreError
-from service.store.isolate import EvaluatorPool, run_forked
+from service.store.base import ResultTooLarge
+from service.store.isolate import EvaluatorPool, Streamed, run_forked
 
 
 def _job(payload: tuple[str, float]) -> tuple[int, str]:
@@ -89,3 +92,82 @@ def test_closed_pool_stops_its_evaluators() -> None:
     pool.close()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def _stream(payload: tuple[str, int, float]) -> Streamed:
+    """Streams ``n`` chunks of ``b"<i>\\n"``, sleeping ``pause`` s before each; ``fail`` raises
+    after the first chunk, ``stall`` never produces the second."""
+    kind, n, pause = payload
+
+    def chunks() -> Iterator[bytes]:
+        for i in range(n):
+            if i == 1 and kind == "fail":
+                raise ResultTooLarge("too many rows")
+            if i == 1 and kind == "stall":
+                time.sleep(60)
+            time.sleep(pause)
+            yield f"{i}\n".encode()
+
+    return Streamed(("head", os.getpid()), chunks())
+
+
+def test_a_streamed_answer_arrives_in_order_and_frees_its_evaluator() -> None:
+    pool = EvaluatorPool(_stream)
+    try:
+        answer = pool.run(("ok", 500, 0.0), 5.0)
+        assert isinstance(answer, Streamed)
+        head, pid = answer.head
+        assert head == "head" and pid != os.getpid()
+        assert b"".join(answer.chunks) == b"".join(f"{i}\n".encode() for i in range(500))
+        again = pool.run(("ok", 1, 0.0), 5.0)
+        assert again.head[1] == pid  # released for reuse after the last chunk
+        assert list(again.chunks) == [b"0\n"]
+    finally:
+        pool.close()
+
+
+def test_a_slow_consumer_does_not_count_against_the_time_limit() -> None:
+    pool = EvaluatorPool(_stream)
+    try:
+        answer = pool.run(("ok", 4, 0.0), 0.5)
+        got = []
+        for chunk in answer.chunks:
+            got.append(chunk)
+            time.sleep(0.3)  # 1.2 s in all, more than the 0.5 s limit, spent by the consumer
+        assert got == [b"0\n", b"1\n", b"2\n", b"3\n"]
+    finally:
+        pool.close()
+
+
+def test_errors_and_stalls_after_the_first_chunk_reach_the_consumer() -> None:
+    pool = EvaluatorPool(_stream)
+    try:
+        failing = pool.run(("fail", 3, 0.0), 5.0).chunks
+        assert next(failing) == b"0\n"
+        with pytest.raises(ResultTooLarge, match="too many rows"):
+            next(failing)
+        stalled = pool.run(("stall", 3, 0.0), 0.5)
+        pid = stalled.head[1]
+        assert next(stalled.chunks) == b"0\n"
+        start = time.monotonic()
+        with pytest.raises(QueryTimeout):
+            next(stalled.chunks)
+        assert time.monotonic() - start < 1.0
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # the stalled evaluator was killed
+    finally:
+        pool.close()
+
+
+def test_a_consumer_that_stops_early_kills_the_evaluator() -> None:
+    pool = EvaluatorPool(_stream)
+    try:
+        answer = pool.run(("ok", 10_000, 0.0), 5.0)
+        pid = answer.head[1]
+        assert next(answer.chunks) == b"0\n"
+        answer.chunks.close()  # e.g. the client disconnected
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+        assert b"".join(pool.run(("ok", 2, 0.0), 5.0).chunks) == b"0\n1\n"
+    finally:
+        pool.close()

@@ -3,8 +3,8 @@
     .venv/bin/python tests/web/bench_endpoint.py [N_FORCES]
 
 Generates a synthetic dataset (N forces x 20 inspections x 5 findings), then times each query
-directly on pyoxigraph (in-process, full iteration) and through gunicorn over HTTP (forked
-evaluation + serialization + HTTP, keep-alive), median of 50 runs.
+directly on pyoxigraph (in-process, full iteration) and through the real server (granian) over
+HTTP (forked evaluation + serialization + HTTP, keep-alive), median of 50 runs.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pyoxigraph as ox
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from live_server import start_gunicorn, stop_process  # noqa: E402
+from live_server import start_server, stop_process  # noqa: E402
 
 P = "PREFIX cpkg: <https://w3id.org/cpkg/def#> PREFIX cpr: <https://w3id.org/cpkg/id/>\n"
 QUERIES = {
@@ -79,7 +79,7 @@ def main() -> None:
         ox.serialize(quads, str(path), format=ox.RdfFormat.N_QUADS)
         store = ox.Store()
         store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
-        url, proc = start_gunicorn([path], workers=1)
+        url, proc = start_server([path], workers=1)
         session = requests.Session()  # keep-alive, like a real client
         try:
             print(f"{len(quads)} quads")

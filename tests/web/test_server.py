@@ -1,4 +1,4 @@
-"""The real deployment (gunicorn via service.server) with real SPARQL clients and the timeout."""
+"""The real deployment (granian via service.server) with real SPARQL clients and the timeout."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from live_server import start_gunicorn, stop_process
+from live_server import start_server, stop_process
 from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
@@ -23,8 +23,8 @@ CHEAP = "SELECT ?s WHERE { ?s a <https://w3id.org/cpkg/def#Force> }"
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    """One gunicorn server (1 worker, 4 threads, 2 s timeout) shared by this module."""
-    url, proc = start_gunicorn(
+    """One server (1 worker, 4 threads, 2 s timeout) shared by this module."""
+    url, proc = start_server(
         [DATASET], env={"CPKG_QUERY_TIMEOUT": "2", "CPKG_THREADS": "4"}, workers=1
     )
     yield url
@@ -89,8 +89,8 @@ def test_rdflib_sparqlstore_client(server: str) -> None:
     assert len(g) == 54
 
 
-def test_several_workers_share_metrics(gunicorn_server: Callable[..., str]) -> None:
-    url = gunicorn_server([DATASET], workers=2)
+def test_several_workers_share_metrics(cpkg_server: Callable[..., str]) -> None:
+    url = cpkg_server([DATASET], workers=2)
     for _ in range(6):
         assert requests.get(url + "/sparql", params={"query": CHEAP}, timeout=10).ok
     text = requests.get(url + "/metrics", timeout=10).text
@@ -103,10 +103,10 @@ def test_several_workers_share_metrics(gunicorn_server: Callable[..., str]) -> N
     assert requests.get(url + "/healthz", timeout=10).json()["triples"] == 54
 
 
-def test_on_disk_store_under_gunicorn_persists_updates(tmp_path: Path) -> None:
+def test_on_disk_store_under_the_server_persists_updates(tmp_path: Path) -> None:
     env = {"CPKG_STORE_PATH": str(tmp_path / "store"), "CPKG_UPDATE_TOKEN": "tok"}
     ask = {"query": "ASK { <http://x/a> ?p ?o }"}
-    url, proc = start_gunicorn([DATASET], env=env, workers=2)  # forced to 1 worker
+    url, proc = start_server([DATASET], env=env, workers=2)  # forced to 1 worker
     try:
         assert requests.get(url + "/sparql", params=ask, timeout=10).json()["boolean"] is False
         r = requests.post(
@@ -119,7 +119,7 @@ def test_on_disk_store_under_gunicorn_persists_updates(tmp_path: Path) -> None:
         assert requests.get(url + "/sparql", params=ask, timeout=10).json()["boolean"] is True
     finally:
         stop_process(proc)
-    url, proc = start_gunicorn([DATASET], env=env, workers=1)
+    url, proc = start_server([DATASET], env=env, workers=1)
     try:  # same dataset SHA-256: the store is reused, with the update
         assert requests.get(url + "/sparql", params=ask, timeout=10).json()["boolean"] is True
         assert requests.get(url + "/healthz", timeout=10).json()["triples"] == 55
