@@ -15,6 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_PYTHON = ROOT / "bench" / ".venv" / "bin" / "python"
 QUERY_ORDER = ["point", "join", "path", "aggregate", "text", "construct", "chain"]
+# In process also the chain API end to end (both of its queries), which has no HTTP peer.
+IN_PROCESS_ORDER = [*QUERY_ORDER, "chain-api"]
 SIZE_ORDER = ["1k", "10k", "100k", "1M"]
 
 Row = dict[str, str]
@@ -83,7 +85,7 @@ def markdown(rows: list[Row], notes: list[str], duration: float, connections: in
         targets = ["pyoxigraph", "cpkg Store+serialize"]
         header = ["query"] + [f"{t} {s}" for s in sizes for t in targets]
         body = []
-        for q in QUERY_ORDER:
+        for q in IN_PROCESS_ORDER:
             cells = [q]
             for s in sizes:
                 for t in targets:

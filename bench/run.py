@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -36,7 +37,10 @@ if str(ROOT) not in sys.path:
 
 from bench import generate, peers, report  # noqa: E402
 from bench.httpload import accept_for, run_wrk  # noqa: E402
-from bench.queries import Query, mix  # noqa: E402
+
+if TYPE_CHECKING:
+    from service.store.base import Store
+from bench.queries import FOCUS_FINDING, Query, mix  # noqa: E402
 
 COLUMNS = ["section", "size", "triples", "target", "query", "metric", "value", "unit", "note"]
 DEFAULT_SERVERS = "cpkg,cpkg-nocache,oxigraph,virtuoso,rdflib-endpoint"
@@ -282,8 +286,31 @@ def measure_queries(path: Path, size: int, res: Results, budget: float) -> dict[
             f"  {generate.size_label(size)} {q.name:10s} pyoxigraph {ms:9.2f} ms  "
             f"Store+serialize {ms2:9.2f} ms  ({n} results, {reps}/{reps2} reps)"
         )
+    measure_chain_api(store, size, triples, res, budget)
     store.close()
     return out
+
+
+def measure_chain_api(store: Store, size: int, triples: int, res: Results, budget: float) -> None:
+    """The chain API end to end (service/chain.get_chain: the links query, then the evidence
+    query bound to those links, then shaping), as ``/chain`` runs it."""
+    from service.chain import get_chain
+
+    last = _LAST.get("chain-api")
+    if last is not None and last[1] / 1000 * size / last[0] > QUERY_MAX_SECONDS:
+        res.note(f"in-process: skipped chain-api at {generate.size_label(size)} (projected)")
+        return
+
+    def chain() -> int:
+        return len(get_chain(store, FOCUS_FINDING).steps)
+
+    ms, n, reps = timed(chain, budget)
+    res.add("query", size, triples, "cpkg Store+serialize", "chain-api", "median_ms", ms, "ms",
+            f"{n} steps (links + evidence queries)")  # fmt: skip
+    _LAST["chain-api"] = (size, ms)
+    say(
+        f"  {generate.size_label(size)} chain-api  get_chain {ms:9.2f} ms  ({n} steps, {reps} reps)"
+    )
 
 
 # -- 4. HTTP ----------------------------------------------------------------------------------

@@ -62,7 +62,11 @@ def test_harness_tiny_run(tmp_path: Path) -> None:
     rates = [float(r["value"]) for r in rows if r["metric"] == "rate"]
     assert len(rates) == 2 and all(v > 0 for v in rates)
     queries = {r["query"] for r in rows if r["section"] == "query"}
-    assert queries == {"point", "join", "path", "aggregate", "text", "construct", "chain"}
+    mix = {"point", "join", "path", "aggregate", "text", "construct", "chain"}
+    assert queries == mix | {"chain-api"}  # the chain API end to end, in process only
+    chain_api = [r for r in rows if r["query"] == "chain-api"]
+    assert [r["target"] for r in chain_api] == ["cpkg Store+serialize"]
+    assert "links + evidence" in chain_api[0]["note"]
 
     md = md_path.read_text()
     assert "## Load" in md and "## SHACL" in md and "## In-process query time" in md
@@ -72,6 +76,6 @@ def test_harness_tiny_run(tmp_path: Path) -> None:
             for r in rows
             if r["section"] == "http" and r["metric"] == "req_s"
         }
-        assert set(req_s) == queries and all(v >= 0 for v in req_s.values())
+        assert set(req_s) == mix and all(v >= 0 for v in req_s.values())
         assert req_s["point"] > 0  # a slow query may complete nothing in 1 s; a lookup must
         assert "## HTTP at 1k" in md
