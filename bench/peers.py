@@ -136,7 +136,7 @@ class Server:
 
 
 class Cpkg(Server):
-    """``cpkg serve --data FILE`` (gunicorn, 2 workers); ``extra_env`` e.g. disables the cache."""
+    """``cpkg serve --data FILE`` (granian, 2 workers); ``extra_env`` e.g. disables the cache."""
 
     name = "cpkg"
 

@@ -2,8 +2,9 @@
 
 Keys are (query text, dataset version, default graphs, named graphs, requested format); values
 are the exact bytes sent to the client with their content type. The cache is bounded by the
-total size of the bodies (``max_bytes``) and never stores one answer larger than
-``max_entry_bytes``, so a huge result cannot evict everything else.
+total size of the bodies *and their keys* (``max_bytes``: a key holds the query text, up to the
+request size limit, so many long queries with short answers cannot grow it unbounded) and never
+stores one entry larger than ``max_entry_bytes``, so a huge result cannot evict everything else.
 
 Invalidation: every write to the dataset must change its *version*. The cache keeps its own
 ``version`` counter, which writers bump with ``bump()``; it can also follow an external
@@ -33,10 +34,15 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
 
 class VersionedKey(Hashable, Protocol):
-    """Any hashable key that records the dataset version it was made at."""
+    """Any hashable key that records the dataset version it was made at, and its size."""
 
     @property
     def version(self) -> int: ...
+
+    @property
+    def nbytes(self) -> int:
+        """About how much memory the key holds (its strings), counted against the budget."""
+        ...
 
 
 K = TypeVar("K", bound=VersionedKey)
@@ -52,6 +58,11 @@ class CacheKey:
     named_graphs: tuple[str, ...]
     accept: str
     format: str
+
+    @property
+    def nbytes(self) -> int:
+        graphs = sum(len(g) for g in self.default_graphs + self.named_graphs)
+        return len(self.query) + graphs + len(self.accept) + len(self.format)
 
 
 @dataclass(frozen=True)
@@ -155,7 +166,7 @@ class QueryCache(Generic[K]):
     ) -> Entry:
         """Store an answer computed for ``key`` (unless stale or too big); return it."""
         entry = Entry(content_type, bytes(body), headers)
-        size = len(entry.body)
+        size = _size(key, entry)
         if not self.enabled or size > self.max_entry_bytes or size > self.max_bytes:
             return entry
         with self._lock:
@@ -164,12 +175,12 @@ class QueryCache(Generic[K]):
                 return entry
             old = self._entries.pop(key, None)
             if old is not None:
-                self._bytes -= len(old.body)
+                self._bytes -= _size(key, old)
             self._entries[key] = entry
             self._bytes += size
             while self._bytes > self.max_bytes:
-                _, evicted = self._entries.popitem(last=False)
-                self._bytes -= len(evicted.body)
+                gone, evicted = self._entries.popitem(last=False)
+                self._bytes -= _size(gone, evicted)
                 self.evictions += 1
         return entry
 
@@ -215,3 +226,7 @@ class QueryCache(Generic[K]):
         self.invalidations += 1
         self._entries.clear()
         self._bytes = 0
+
+
+def _size(key: VersionedKey, entry: Entry) -> int:
+    return key.nbytes + len(entry.body) + sum(len(k) + len(v) for k, v in entry.headers)

@@ -21,7 +21,8 @@ def test_miss_then_hit() -> None:
     hit = cache.get(cache.key(Q, accept=JSON))
     assert hit is not None and hit.body == b'{"x": 1}' and hit.content_type == JSON
     stats = cache.stats()
-    assert (stats.hits, stats.misses, stats.entries, stats.bytes) == (1, 1, 1, 8)
+    assert (stats.hits, stats.misses, stats.entries) == (1, 1, 1)
+    assert stats.bytes == len(b'{"x": 1}') + len(Q) + len(JSON)  # the key's strings count too
 
 
 def test_key_separates_format_and_dataset() -> None:
@@ -73,7 +74,7 @@ def test_byte_bound_evicts_least_recently_used() -> None:
         cache.put(k, JSON, b"x" * 30)
     assert cache.get(keys[0]) is not None  # keys[0] is now most recent; keys[1] is oldest
     cache.put(keys[3], JSON, b"y" * 30)
-    assert cache.size_bytes == 90 and len(cache) == 3
+    assert cache.size_bytes == 3 * (30 + 2) and len(cache) == 3  # body + key "qN"
     assert cache.get(keys[1]) is None
     assert all(cache.get(k) is not None for k in (keys[0], keys[2], keys[3]))
     assert cache.stats().evictions == 1
@@ -109,7 +110,17 @@ def test_thread_safety_keeps_the_byte_count_exact() -> None:
         t.join()
     stats = cache.stats()
     assert stats.bytes <= 5_000
-    assert stats.bytes == sum(len(e.body) for e in cache._entries.values())
+    assert stats.bytes == sum(k.nbytes + len(e.body) for k, e in cache._entries.items())
+
+
+def test_long_queries_with_short_answers_stay_within_the_budget() -> None:
+    """A key holds the query text (up to the request limit): it counts against the budget, so
+    many distinct long queries cannot grow the cache without bound."""
+    cache = QueryCache(10_000, max_entry_bytes=10_000)
+    for i in range(1_000):
+        cache.put(cache.key(f"# {i}\n" + "x" * 1_000), JSON, b"{}")
+    assert cache.size_bytes <= 10_000 and len(cache) == 9
+    assert cache.stats().evictions == 1_000 - 9
 
 
 def test_endpoint_answers_repeats_from_the_cache_and_sees_updates() -> None:

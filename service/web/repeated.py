@@ -47,6 +47,10 @@ class RequestKey(NamedTuple):
     body: bytes
     accept: str
 
+    @property
+    def nbytes(self) -> int:
+        return len(self.query_string) + len(self.content_type) + len(self.body) + len(self.accept)
+
 
 def mark_replayable() -> None:
     """Called by the /sparql route: this response is a query answer that may be replayed."""
