@@ -125,3 +125,27 @@ def test_on_disk_store_under_the_server_persists_updates(tmp_path: Path) -> None
         assert requests.get(url + "/healthz", timeout=10).json()["triples"] == 55
     finally:
         stop_process(proc)
+
+
+@pytest.mark.parametrize(
+    "overrides,workers,preloaded,reason",
+    [
+        ({}, 3, True, ""),
+        ({"store_path": Path("/var/lib/cpkg")}, 1, False, "on-disk store"),
+        ({"update_token": "t"}, 1, True, "updates"),
+        ({"users": (("alice", "a-token"),)}, 1, True, "updates"),
+        ({"store": "remote", "store_path": Path("/ignored")}, 3, True, ""),
+    ],
+)
+def test_process_model(
+    overrides: dict[str, object], workers: int, preloaded: bool, reason: str
+) -> None:
+    """Several workers share one preloaded store unless a store or writes need one process."""
+    from dataclasses import replace
+
+    from service.config import Settings
+    from service.server import plan
+
+    sp = plan(replace(Settings(), **overrides), 3)  # type: ignore[arg-type]
+    assert (sp.workers, sp.preloaded, sp.threads) == (workers, preloaded, 4)
+    assert reason in sp.reason and bool(sp.reason) == bool(reason)
