@@ -12,9 +12,9 @@ stale copy-on-write snapshot, so children remember the store generation they wer
 are retired when it changes. ``run_forked`` is the one-shot variant for arbitrary callables.
 
 A handler may answer with ``Streamed(head, chunks)``: the head comes back from ``run`` at once
-and the chunks follow over the pipe as the child makes them (a large result is sent while it is
-still being read, and neither process holds it whole). The time limit then counts only the time
-spent waiting for the child, not the time the consumer (a slow client) takes.
+and the chunks follow over the pipe as the consumer reads them (the pipe's back-pressure paces
+the child), so the parent never holds a large answer whole. The time limit then counts only the
+time spent waiting for the child, not the time the consumer (a slow client) takes.
 """
 
 from __future__ import annotations

@@ -26,9 +26,9 @@ from service.web.context import get_base_store, get_settings, get_store
 
 T = TypeVar("T")
 POOL_KEY = "cpkg.evaluators"
+CACHE_KEY = "cpkg.query-cache"
 CHUNK_BYTES = 256 * 1024  # pieces of a streamed answer
 SPOOL_MEMORY_BYTES = 8 * 1024 * 1024  # a larger answer being streamed waits in a temporary file
-CACHE_KEY = "cpkg.query-cache"
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,6 @@ from service.web.ratelimit import RateLimiter, is_loopback
 
 REPLAYABLE = "cpkg.replayable"  # environ flag set by the /sparql route for a cacheable answer
 RATE_WAIT = "cpkg.rate-wait"  # environ: this layer already took the caller's rate-limit token
-CACHE_KEY = "cpkg.repeated-cache"
 FORM_TYPES = ("application/x-www-form-urlencoded", "application/sparql-query")
 
 StartResponse = Callable[..., Any]
