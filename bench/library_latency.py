@@ -21,7 +21,7 @@ sys.path[:0] = [str(ROOT / "tests" / "store"), str(ROOT / "tests"), str(ROOT)]
 from query_library import library  # noqa: E402
 from virtuoso import get_virtuoso, load_project_dataset  # noqa: E402
 
-from service.build import build_dataset  # noqa: E402
+from service.build.dataset import build_dataset  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.store.base import AskResult, Store  # noqa: E402
 from service.store.embedded import EmbeddedStore  # noqa: E402

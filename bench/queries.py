@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bench.generate import FOCUS_FINDING, FOCUS_FORCE, ROOT
 
-FOCUS_PLACEHOLDER = "<urn:cpkg:chain-focus>"  # service/chain.py's, if the query uses one
+FOCUS_PLACEHOLDER = "<urn:cpkg:chain-focus>"  # service/query/chain.py's, if the query uses one
 PREFIXES = """\
 PREFIX cpkg: <https://w3id.org/cpkg/def#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
@@ -27,14 +27,14 @@ class Query:
 
 
 def chain_query() -> tuple[str, str]:
-    """The chain API's own query (service/chain.rq) on a synthetic finding, else a stand-in."""
+    """The chain API's own query (service/query/chain.rq) on a synthetic finding, or a stand-in."""
     for path in [
-        ROOT / "service" / "chain.rq",
+        ROOT / "service" / "query" / "chain.rq",
         *sorted((ROOT / "graph" / "queries").glob("chain*.rq")),
     ]:
         if path.is_file():
             text = path.read_text(encoding="utf-8")
-            if FOCUS_PLACEHOLDER in text:  # how service/chain.py binds the focus
+            if FOCUS_PLACEHOLDER in text:  # how service/query/chain.py binds the focus
                 text = text.replace(FOCUS_PLACEHOLDER, f"<{FOCUS_FINDING}>")
             else:
                 text += f"\nVALUES ?focus {{ <{FOCUS_FINDING}> }}\n"

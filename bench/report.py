@@ -74,7 +74,7 @@ def markdown(rows: list[Row], notes: list[str], duration: float, connections: in
 
     shacl = [r for r in rows if r["section"] == "shacl"]
     if shacl:
-        out += ["## SHACL (ontology/shapes.ttl, service.validate.run_shacl)", ""]
+        out += ["## SHACL (ontology/shapes.ttl, service.build.validate.run_shacl)", ""]
         body = [[r["size"], r["triples"], _fmt(float(r["value"])), r["note"]] for r in shacl]
         out += _table(["size", "quads", "seconds", "note"], body)
 

@@ -3,7 +3,7 @@
 Measures, for each size in BENCH_SIZES (default ``10k,100k,1M``):
   1. build/load rate and peak RSS (child process) of the embedded pyoxigraph store, in memory
      and on disk, loaded through the project's ``open_store``;
-  2. SHACL validation time of ontology/shapes.ttl with ``service.validate.run_shacl`` (a size
+  2. SHACL validation time of ontology/shapes.ttl with ``service.build.validate.run_shacl`` (a size
      is skipped when the time projected from the previous size exceeds BENCH_SHACL_BUDGET);
   3. in-process query time of the query mix (bench/queries.py): pyoxigraph directly, and
      through the project's Store interface (``EmbeddedStore.query``) plus serialization;
@@ -197,8 +197,8 @@ def measure_shacl(path: Path) -> tuple[float, float, bool]:
     """(seconds for run_shacl, seconds to build the rdflib graphs, conforms)."""
     import pyoxigraph as ox
 
-    from service.loading import LoadedFile, parse_file, to_rdflib
-    from service.validate import run_shacl
+    from service.build.loading import LoadedFile, parse_file, to_rdflib
+    from service.build.validate import run_shacl
 
     started = time.perf_counter()
     graph = ox.NamedNode(generate.GRAPH + "bench")
@@ -239,7 +239,7 @@ _LAST: dict[str, tuple[int, float]] = {}
 
 def measure_queries(path: Path, size: int, res: Results, budget: float) -> dict[str, float]:
     """Run the mix on pyoxigraph and on EmbeddedStore (+ serialize); return Store ms per query."""
-    from service.serializers import serialize
+    from service.protocol.serializers import serialize
     from service.store.embedded import EmbeddedStore
 
     store = EmbeddedStore()
@@ -292,9 +292,9 @@ def measure_queries(path: Path, size: int, res: Results, budget: float) -> dict[
 
 
 def measure_chain_api(store: Store, size: int, triples: int, res: Results, budget: float) -> None:
-    """The chain API end to end (service/chain.get_chain: the links query, then the evidence
+    """The chain API end to end (service/query/chain.get_chain: the links query, then the evidence
     query bound to those links, then shaping), as ``/chain`` runs it."""
-    from service.chain import get_chain
+    from service.query.chain import get_chain
 
     last = _LAST.get("chain-api")
     if last is not None and last[1] / 1000 * size / last[0] > QUERY_MAX_SECONDS:

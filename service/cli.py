@@ -39,7 +39,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from service.build import build_dataset
+    from service.build.dataset import build_dataset
 
     report = build_dataset(_settings(args))
     print(report.summary())
@@ -47,7 +47,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from service.validate import validate
+    from service.build.validate import validate
 
     report = validate([Path(f) for f in args.files], _settings(args))
     print(report.to_json() if args.format == "json" else report.to_text())
@@ -61,7 +61,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     try:
-        from service.server import serve  # provided by the SPARQL endpoint (service/server.py)
+        from service.server import (
+            serve,
+        )  # provided by the SPARQL endpoint (service/server.py)
     except ImportError as exc:
         if getattr(exc, "name", None) not in ("service.server", None):
             raise  # service.server exists but one of *its* imports failed: show the real error
@@ -77,8 +79,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    """`cpkg push`: load the built dataset into a remote SPARQL store (service/push.py)."""
-    from service.push import push_dataset
+    """`cpkg push`: load the built dataset into a remote SPARQL store (service/store/push.py)."""
+    from service.store.push import push_dataset
     from service.store.remote import RemoteStore
 
     settings = _settings(args)
@@ -124,8 +126,8 @@ def _chain_store(args: argparse.Namespace) -> Store:
 
 def cmd_chain(args: argparse.Namespace) -> int:
     """`cpkg chain IRI`: the accountability chain(s) of a finding, force, duty or remedy."""
-    from service.chain import InvalidIri, expand_iri, get_chains, resource_exists
-    from service.chain_output import chains_jsonld, chains_text, chains_turtle
+    from service.query.chain import InvalidIri, expand_iri, get_chains, resource_exists
+    from service.query.chain_formats import chains_jsonld, chains_text, chains_turtle
 
     try:
         focus = expand_iri(args.iri)
@@ -155,9 +157,9 @@ def cmd_chain(args: argparse.Namespace) -> int:
 
 def cmd_paths(args: argparse.Namespace) -> int:
     """`cpkg paths FROM TO`: how two resources are connected, shortest paths first."""
-    from service.chain import InvalidIri, expand_iri, resource_exists
-    from service.chain_output import paths_json, paths_text
-    from service.paths import PathRangeError, check_max, find_paths
+    from service.query.chain import InvalidIri, expand_iri, resource_exists
+    from service.query.chain_formats import paths_json, paths_text
+    from service.query.paths import PathRangeError, check_max, find_paths
 
     try:
         source, target = expand_iri(args.source), expand_iri(args.target)

@@ -115,7 +115,7 @@ class Settings:
     def from_env(cls) -> Settings:
         store = os.environ.get("CPKG_STORE_PATH") or None
         allow = tuple(u for u in _env("CPKG_FEDERATION_ALLOWLIST", "").split() if u)
-        from service.access import parse_users
+        from service.query.access import parse_users
 
         rate, period = parse_rate(_env("CPKG_RATE_LIMIT", f"{cls.rate_limit}/minute"))
         return cls(

@@ -9,7 +9,7 @@ once in the master and the N worker processes are *forked* from it, sharing the 
 copy-on-write (``preloaded``). An on-disk store (one process may open it) or enabled updates
 (every request must see every write) use a single worker process. Each worker runs the app in
 ``CPKG_THREADS`` Python threads and evaluates every query in a forked child (see
-service/store/isolate.py), so queries still run in parallel on all CPUs and a runaway query is
+service/query/evaluators.py), so queries still run in parallel on all CPUs and a runaway query is
 killed at the time limit.
 """
 
@@ -111,8 +111,8 @@ def serve(
         # and find the dataset already loaded (same SHA-256). The load runs in a forked child:
         # RocksDB's background threads do not survive fork, so the master must never open it
         # (a worker forked from such a master hangs forever in its first flush).
+        from service.query.evaluators import run_forked
         from service.store.embedded import open_store
-        from service.store.isolate import run_forked
 
         run_forked(lambda: open_store(settings, files).close(), None)
         load = lambda *_args, **_kwargs: factory()  # noqa: E731

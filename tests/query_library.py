@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from service.build import build_dataset  # noqa: E402
+from service.build.dataset import build_dataset  # noqa: E402
 from service.config import Settings  # noqa: E402
-from service.queries import ExampleQuery, load_queries  # noqa: E402
+from service.query.examples import ExampleQuery, load_queries  # noqa: E402
 from service.store.base import AskResult, GraphResult, SelectResult, Store  # noqa: E402
 from service.store.embedded import EmbeddedStore  # noqa: E402
 
@@ -61,7 +61,7 @@ class Result:
 
 
 def library(directory: Path = LIBRARY_DIR) -> list[ExampleQuery]:
-    """Every query of the library, sorted by name (service.queries parses the headers)."""
+    """Every query of the library, sorted by name (service.query.examples parses the headers)."""
     return load_queries(directory)
 
 

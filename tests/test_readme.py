@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from query_library import dataset_store  # noqa: E402
 
-from service.chain import expand_iri, get_chains  # noqa: E402
-from service.chain_output import chains_text  # noqa: E402
+from service.query.chain import expand_iri, get_chains  # noqa: E402
+from service.query.chain_formats import chains_text  # noqa: E402
 from service.store.embedded import EmbeddedStore  # noqa: E402
 
 README = ROOT / "README.md"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.protocol.errors import NotAcceptable, ProtocolError
-from service.serializers import FORMATS, Format, formats_for
+from service.protocol.serializers import FORMATS, Format, formats_for
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ def _unescape(text: str) -> str:
 def service_iris(sparql: str, *, update: bool = False) -> list[str | None]:
     """The IRIs of all SERVICE clauses (None for ``SERVICE ?var``); [] if there are none."""
     # Cheap token test first: parsing with rdflib costs ~0.4 s, and "service" often appears only
-    # in comments, strings, IRIs, variables or prefixed names (e.g. "# see service/chain.py").
+    # in comments, strings, IRIs, variables or prefixed names (e.g. "# see service/query/chain.py").
     if not _SERVICE_TOKEN.search(_strip_strings(_unescape(sparql))):
         return []
     from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate

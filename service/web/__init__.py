@@ -11,16 +11,23 @@ import time
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 
-from service.access import Unauthorized, authenticate
 from service.config import Settings
 from service.errors import ConfigError
+from service.query.access import Unauthorized, authenticate
 from service.store.base import Store
-from service.web import chain, data, errors, linkeddata, metrics, openapi, ops, sparql
+from service.web import chains, errors, graph_store, linkeddata, metrics, openapi, ops, sparql
 from service.web.context import SETTINGS_KEY, STORE_KEY, get_settings, get_store
 from service.web.ratelimit import RateLimiter, is_loopback
-from service.web.repeated import RATE_WAIT, RepeatedQueries
+from service.web.replay import RATE_WAIT, RepeatedQueries
 
-BLUEPRINTS: list[Blueprint] = [sparql.bp, data.bp, ops.bp, linkeddata.bp, chain.bp, openapi.bp]
+BLUEPRINTS: list[Blueprint] = [
+    sparql.bp,
+    graph_store.bp,
+    ops.bp,
+    linkeddata.bp,
+    chains.bp,
+    openapi.bp,
+]
 LIMITER_KEY = "cpkg.ratelimit"
 
 __all__ = ["BLUEPRINTS", "create_app", "get_settings", "get_store"]
@@ -68,7 +75,7 @@ def _before() -> Response | None:
     if limiter.enabled and not exempt:
         principal = g.get("cpkg_principal")
         client = principal.key if principal and principal.name else f"ip:{request.remote_addr}"
-        # A refused replay (service/web/repeated.py) has already spent this request's token.
+        # A refused replay (service/web/replay.py) has already spent this request's token.
         wait = request.environ.get(RATE_WAIT) or limiter.take(client)
         if wait > 0:
             metrics.ERRORS.labels(kind="RateLimited").inc()

@@ -1,7 +1,7 @@
 """Accessors for what the app factory put on the Flask app (store, settings), and the caller.
 
 ``get_store()`` inside a request is the choke point of access control: it returns the store as
-the request's principal may see it (``service.access.ScopedStore``), so every route, and the
+the request's principal may see it (``service.query.access.ScopedStore``), so every route, and the
 chain/paths/VoID/dump code they call, queries only the caller's visible graphs.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context
 
-from service.access import ANONYMOUS, Principal, ScopedStore
 from service.config import Settings
+from service.query.access import ANONYMOUS, Principal, ScopedStore
 from service.store.base import Store
 
 STORE_KEY = "cpkg.store"

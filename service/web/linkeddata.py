@@ -15,17 +15,17 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from service.chain import InvalidIri, get_chain
 from service.config import Settings
 from service.protocol.errors import ProtocolError
-from service.queries import load_queries
-from service.serializers import serialize_triples
+from service.protocol.serializers import serialize_triples
+from service.query import ontology_doc, void
+from service.query.chain import InvalidIri, get_chain
+from service.query.describe import describe, rdf_description
+from service.query.examples import load_queries
 from service.store.base import SelectResult, Store
 from service.vocab import BASE, GRAPH, PREFIXES, sparql_prologue
-from service.web import ontology_doc, void
 from service.web.context import get_settings, get_store
-from service.web.describe import describe, rdf_description
-from service.web.ldutil import (
+from service.web.pages import (
     Choice,
     compact,
     href,
@@ -308,7 +308,7 @@ def chain_view() -> Response:
         )
     import re
 
-    from service.web.ldutil import labels
+    from service.web.pages import labels
 
     nodes = [
         n for s in chain.steps if s.key != "evidence" for n in (*s.nodes, *s.reasons, *s.context)
@@ -335,10 +335,10 @@ def chain_view() -> Response:
 def _chain_picker() -> Response:
     """Findings grouped by inspection, each with which chain links the graph states.
 
-    One query: the flags mirror the branches of service/chain.rq (every link after the finding
+    One query: the flags mirror the branches of service/query/chain.rq (every link after the finding
     needs cpkg:inspection); tests check them against get_chain on the fixture.
     """
-    from service.chain import STEPS
+    from service.query.chain import STEPS
 
     keys = [k for k, _, _ in STEPS if k not in ("finding", "evidence")]
     result = get_store().query(_PICKER_QUERY)

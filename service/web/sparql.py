@@ -4,7 +4,7 @@ Flow: parse the request (protocol) -> negotiate the format -> check policy (read
 federation) -> evaluate in the store under the time limit -> serialize.
 Updates are accepted on the same URL (POST ``update=`` or ``application/sparql-update``)
 only with ``Authorization: Bearer <token>``: the admin token (CPKG_UPDATE_TOKEN) writes anything,
-a user token (CPKG_USERS) only that user's private graphs (service/access.py, SECURITY.md).
+a user token (CPKG_USERS) only that user's private graphs (service/query/access.py, SECURITY.md).
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from service.protocol import (
     negotiate,
     parse_request,
 )
-from service.serializers import FORMATS, serialize_triples
+from service.protocol.serializers import FORMATS, serialize_triples
+from service.query.executor import QueryJob, resolve, run_query
 from service.store.base import Store
 from service.vocab import PREFIXES
 from service.web.context import get_principal, get_settings, get_store
-from service.web.guard import QueryJob, resolve, run_query
-from service.web.repeated import mark_replayable
+from service.web.replay import mark_replayable
 
 bp = Blueprint("sparql", __name__)
 
@@ -68,7 +68,7 @@ def authorize_update(settings: Settings) -> None:
     """Refuse writes unless writes are enabled and the caller has a valid token.
 
     The token itself was checked (constant time) when the request arrived; which graphs the
-    caller may change is decided by the store view (``service.access``).
+    caller may change is decided by the store view (``service.query.access``).
     """
     if not settings.update_token and not settings.users:
         raise ProtocolError(

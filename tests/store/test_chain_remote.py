@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from query_library import shared_store  # noqa: E402
 from virtuoso import Virtuoso, load_project_dataset, virtuoso_fixture  # noqa: E402, F401 - fixture
 
-from service.chain import get_chains  # noqa: E402
+from service.query.chain import get_chains  # noqa: E402
 from service.store.remote import RemoteStore  # noqa: E402
 
 CUSTODY = "https://w3id.org/cpkg/id/finding-2016-custody"

@@ -10,6 +10,7 @@ from pyoxigraph import Literal, NamedNode, Triple
 
 from service.config import Settings
 from service.errors import ConfigError, ParseError, QueryTimeout
+from service.query.evaluators import run_forked
 from service.store import (
     AskResult,
     EmbeddedStore,
@@ -20,7 +21,6 @@ from service.store import (
     load_files,
     open_store,
 )
-from service.store.isolate import run_forked
 
 G = "https://w3id.org/cpkg/graph/"
 CPR = "https://w3id.org/cpkg/id/"

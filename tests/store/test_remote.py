@@ -14,8 +14,8 @@ from virtuoso import (  # noqa: F401 - fixtures
 )
 
 from service.errors import RemoteAuthError, RemoteStoreError, RemoteTimeout
-from service.push import push_dataset
 from service.store.base import AskResult, GraphResult, SelectResult
+from service.store.push import push_dataset
 from service.store.remote import RemoteStore, has_dataset_clause
 
 G = "https://w3id.org/cpkg/graph/"

@@ -14,8 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from virtuoso import FIXTURE, Virtuoso, virtuoso_fixture  # noqa: E402, F401 - fixtures
 
 from service.config import Settings  # noqa: E402
-from service.push import push_dataset  # noqa: E402
 from service.store.configured import open_configured_store  # noqa: E402
+from service.store.push import push_dataset  # noqa: E402
 from service.store.remote import RemoteStore  # noqa: E402
 from service.web import create_app  # noqa: E402
 

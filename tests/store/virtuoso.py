@@ -325,9 +325,9 @@ def load_project_dataset(server: Virtuoso, *, timeout: float = 60.0) -> tuple[Re
     """
     import dataclasses
 
-    from service.build import build_dataset
+    from service.build.dataset import build_dataset
     from service.config import Settings
-    from service.push import push_dataset
+    from service.store.push import push_dataset
 
     server.clear()
     with tempfile.TemporaryDirectory() as tmp:
@@ -354,7 +354,7 @@ def run_on_both(
     if embedded is None:
         embedded = embedded_from(data)
     if remote is None:
-        from service.push import push_dataset
+        from service.store.push import push_dataset
 
         server = get_virtuoso()
         server.clear()

@@ -265,7 +265,7 @@ def test_chain_view_escapes_quotes(client: FlaskClient) -> None:
 
 def test_chain_picker_groups_and_completeness(client: FlaskClient, store: EmbeddedStore) -> None:
     """The picker's one-query completeness agrees with get_chain, finding by finding."""
-    from service.chain import get_chain
+    from service.query.chain import get_chain
 
     page = client.get("/chain/view").get_data(as_text=True)
     assert "2016 test inspection of the force" in page and "11/12 links stated" in page

@@ -1,4 +1,4 @@
-"""Large answers stream (service/web/guard.execute): the same bytes as a whole answer, sent in
+"""Large answers stream (service/query/executor.execute): the same bytes as a whole answer, sent in
 chunks from a spooled file with an exact Content-Length, so every error is an ordinary error
 response and a cut-off transfer can never pass for a whole answer."""
 
@@ -12,8 +12,8 @@ import pytest
 import requests
 from web_helpers import DATASET, fixture_store, settings
 
+from service.query.executor import query_cache
 from service.web import create_app
-from service.web.guard import query_cache
 
 CROSS = "SELECT * WHERE { ?s ?p ?o . ?a ?b ?c }"  # every pair of triples: thousands of rows
 CONSTRUCT = "CONSTRUCT { ?s ?p ?a } WHERE { ?s ?p ?o . ?a ?b ?c }"

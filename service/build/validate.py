@@ -18,9 +18,7 @@ from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from service.config import Settings
-from service.errors import ConfigError
-from service.loading import (
+from service.build.loading import (
     XSD_STRING,
     LoadedFile,
     display_path,
@@ -29,7 +27,9 @@ from service.loading import (
     to_rdflib,
     to_store,
 )
-from service.sources import QuoteReport, compact, load_sources, verify_quotes
+from service.build.sources import QuoteReport, compact, load_sources, verify_quotes
+from service.config import Settings
+from service.errors import ConfigError
 
 PROJECT_GRAPH = "project graph"
 

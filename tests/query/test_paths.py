@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from query_library import shared_store
 
-from service.chain import InvalidIri
 from service.errors import QueryTimeout
-from service.paths import (
+from service.query.chain import InvalidIri
+from service.query.paths import (
     DEFAULT_MAX,
     MAX_ALLOWED,
     PathRangeError,

@@ -16,7 +16,7 @@ from flask import request
 
 from service.protocol.conneg import parse_accept
 from service.protocol.errors import NotAcceptable, ProtocolError
-from service.serializers import FORMATS, Format
+from service.protocol.serializers import FORMATS, Format
 from service.store.base import SelectResult, Store
 from service.vocab import BASE, PREFIXES
 from service.web.context import get_settings

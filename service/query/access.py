@@ -395,7 +395,7 @@ class ScopedStore(Store):
         def plan() -> tuple[list[str], str]:
             return plan_user_update(self.base, user, names, sparql)
 
-        from service.store.isolate import run_forked
+        from service.query.evaluators import run_forked
 
         fork_guard = getattr(self.base, "fork_guard", None)
         if self.base.forkable and fork_guard is not None:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from pyoxigraph import Literal, NamedNode
 
-from service.chain import check_iri
 from service.errors import QueryTimeout
+from service.query.chain import check_iri
 from service.store.base import AskResult, SelectResult, Store
 from service.vocab import PREFIXES
 
@@ -257,7 +257,7 @@ def find_paths(
     source, target = check_iri(source), check_iri(target)
     max_length = check_max(max_length)
     if store.forkable and timeout is not None:
-        from service.store.isolate import run_forked
+        from service.query.evaluators import run_forked
 
         return run_forked(lambda: _search(store, source, target, max_length, limit, None), timeout)
     return _search(store, source, target, max_length, limit, timeout)

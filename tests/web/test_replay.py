@@ -1,4 +1,4 @@
-"""Replaying repeated anonymous queries before Flask (service/web/repeated.py): byte-identical
+"""Replaying repeated anonymous queries before Flask (service/web/replay.py): byte-identical
 answers, never stale, never across callers, formats or errors, rate limits and metrics intact."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from web_helpers import fixture_store, settings
 
-from service.cache import QueryCache
+from service.query.cache import QueryCache
 from service.web import create_app
-from service.web.repeated import RepeatedQueries
+from service.web.replay import RepeatedQueries
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 JSON = {"Accept": "application/sparql-results+json"}

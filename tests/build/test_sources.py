@@ -1,4 +1,4 @@
-"""Source documents and quote verification (service/sources.py) on the tests/fixtures/build tree."""
+"""Source documents and quote verification (service/build/sources.py) on tests/fixtures/build."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ from pathlib import Path
 import pytest
 from build_project import make_project
 
-from service.config import Settings
-from service.errors import SourceError
-from service.loading import load_project, to_store
-from service.sources import (
+from service.build.loading import load_project, to_store
+from service.build.sources import (
     QuoteReport,
     load_sources,
     nearest_passage,
     resolve_sources_dir,
     verify_quotes,
 )
+from service.config import Settings
+from service.errors import SourceError
 
 
 def check(settings: Settings) -> QuoteReport:

@@ -1,7 +1,7 @@
 """Accountability chains: what a failure leads to, link by link, with the evidence for each link.
 
-The chain is *defined* in SPARQL: ``service/chain.rq`` finds the links and
-``service/chain-evidence.rq`` the evidence for them. This module only validates and binds the
+The chain is *defined* in SPARQL: ``service/query/chain.rq`` finds the links and
+``service/query/chain-evidence.rq`` the evidence for them. This module only validates and binds the
 focus IRI (and, for the second query, the IRIs the first returned), runs the queries through the
 ``Store`` interface, joins evidence to links and groups the rows into ordered steps. A step the
 graph does not state stays in the chain as a missing step, with the reason the graph records

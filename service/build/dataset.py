@@ -22,18 +22,18 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from service.config import Settings
-from service.errors import ConfigError, ValidationFailed
-from service.loading import LoadedFile, display_path, load_project, to_rdflib, to_store
-from service.sources import compact, load_sources, verify_quotes
-from service.statistics import compute_statistics
-from service.validate import (
+from service.build.loading import LoadedFile, display_path, load_project, to_rdflib, to_store
+from service.build.sources import compact, load_sources, verify_quotes
+from service.build.statistics import compute_statistics
+from service.build.validate import (
     ValidationReport,
     run_shacl,
     shacl_results,
     split_shapes,
     subject_origins,
 )
+from service.config import Settings
+from service.errors import ConfigError, ValidationFailed
 from service.vocab import PREFIXES
 
 DATASET_FILES = ("dataset.trig", "dataset.nq", "dataset.ttl", "stats.json")

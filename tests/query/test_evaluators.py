@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from service.errors import ParseError, QueryTimeout, StoreError
+from service.query.evaluators import EvaluatorPool, Streamed, run_forked
 from service.store.base import ResultTooLarge
-from service.store.isolate import EvaluatorPool, Streamed, run_forked
 
 
 def _job(payload: tuple[str, float]) -> tuple[int, str]:

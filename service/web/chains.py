@@ -1,8 +1,8 @@
 """``/chain`` and ``/paths``: accountability chains and connecting paths over HTTP.
 
-Routes only parse and check input, call ``service.chain`` / ``service.paths`` (which query the
-store) and hand the result to ``service.chain_output``. Content negotiation: Accept, overridden
-by ``?format=``; HTML for ``/chain`` is the web engineer's ``/chain/view`` page.
+Routes only parse and check input, call ``service.query.chain`` / ``service.query.paths``
+(which query the store) and hand the result to ``service.query.chain_formats``. Content
+negotiation: Accept, overridden by ``?format=``; HTML for ``/chain`` is ``/chain/view``.
 """
 
 from __future__ import annotations
@@ -13,10 +13,16 @@ from typing import TypeVar
 
 from flask import Blueprint, Response, render_template, request, url_for
 
-from service.chain import InvalidIri, expand_iri, get_chains, resource_exists
-from service.chain_output import chains_jsonld, chains_text, chains_turtle, paths_json, paths_text
-from service.paths import PathRangeError, check_max, find_paths
 from service.protocol.conneg import parse_accept
+from service.query.chain import InvalidIri, expand_iri, get_chains, resource_exists
+from service.query.chain_formats import (
+    chains_jsonld,
+    chains_text,
+    chains_turtle,
+    paths_json,
+    paths_text,
+)
+from service.query.paths import PathRangeError, check_max, find_paths
 from service.store.base import Store
 from service.web.context import get_settings, get_store
 from service.web.errors import error_response
@@ -81,7 +87,7 @@ def _bounded(store: Store, fn: Callable[[], T]) -> T:
     """Run ``fn`` (store queries) within the configured query timeout."""
     timeout = get_settings().query_timeout
     if store.forkable and timeout:
-        from service.store.isolate import run_forked
+        from service.query.evaluators import run_forked
 
         return run_forked(fn, timeout)
     return fn()

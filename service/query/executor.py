@@ -14,14 +14,14 @@ from typing import IO, TypeVar
 
 from flask import Flask, current_app
 
-from service.access import ScopedStore, backing_store
-from service.cache import CacheKey, QueryCache
 from service.config import Settings
 from service.protocol import negotiate
-from service.serializers import result_kind, serialize_chunks
+from service.protocol.serializers import result_kind, serialize_chunks
+from service.query.access import ScopedStore, backing_store
+from service.query.cache import CacheKey, QueryCache
+from service.query.evaluators import EvaluatorPool, Streamed, run_forked
 from service.store.base import Store
 from service.store.embedded import EmbeddedStore
-from service.store.isolate import EvaluatorPool, Streamed, run_forked
 from service.web.context import get_base_store, get_settings, get_store
 
 T = TypeVar("T")
@@ -118,7 +118,7 @@ def resolve(store: Store, job: QueryJob) -> QueryJob:
 
 
 def query_cache(app: Flask) -> QueryCache[CacheKey]:
-    """The app's cache of answers (one per process; service/cache.py).
+    """The app's cache of answers (one per process; service/query/cache.py).
 
     Invalidated by every write to the embedded store (its ``generation`` counter). Remote
     stores can be written by others, so their answers are not cached (``max_bytes=0``).

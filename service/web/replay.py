@@ -1,7 +1,7 @@
 """Answer a repeated query from memory before Flask sees it (WSGI middleware).
 
 Public endpoints and the example library see the same query many times. The answer cache
-(service/cache.py, used by ``guard.run_query``) saves evaluation, but the request still costs
+(service/query/cache.py, used by ``guard.run_query``) saves evaluation, but the request still costs
 ~0.25 ms of Flask routing, form parsing, content negotiation and access control: most of a
 cached answer's time. This layer keys the *raw request* (method, query string, content type,
 body, Accept) at the dataset version and replays the exact status, headers and body Flask sent
@@ -22,10 +22,10 @@ from typing import Any, NamedTuple
 
 from flask import Flask, request
 
-from service.cache import QueryCache
+from service.query.cache import QueryCache
+from service.query.executor import query_cache
 from service.web import metrics
 from service.web.context import get_settings
-from service.web.guard import query_cache
 from service.web.ratelimit import RateLimiter, is_loopback
 
 REPLAYABLE = "cpkg.replayable"  # environ flag set by the /sparql route for a cacheable answer

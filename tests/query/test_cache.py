@@ -1,4 +1,4 @@
-"""service/cache.py: hits, misses, invalidation on writes, the byte bound, thread safety."""
+"""service/query/cache.py: hits, misses, invalidation on writes, the byte bound, thread safety."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from service.cache import QueryCache
+from service.query.cache import QueryCache
 from service.store.embedded import EmbeddedStore
 
 Q = "SELECT * WHERE { ?s ?p ?o }"
@@ -124,12 +124,12 @@ def test_long_queries_with_short_answers_stay_within_the_budget() -> None:
 
 
 def test_endpoint_answers_repeats_from_the_cache_and_sees_updates() -> None:
-    """Wired into service/web/guard.run_query: a repeat is a hit; an update invalidates."""
+    """Wired into service/query/executor.run_query: a repeat is a hit; an update invalidates."""
     from dataclasses import replace
 
     from service.config import Settings
+    from service.query.executor import query_cache
     from service.web import create_app
-    from service.web.guard import query_cache
 
     store = EmbeddedStore()
     store.update("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> 1 } }")
@@ -140,7 +140,7 @@ def test_endpoint_answers_repeats_from_the_cache_and_sees_updates() -> None:
 
     def count(method: str = "POST") -> str:
         # The same query by GET and POST: the second is a different request (so not replayed by
-        # service/web/repeated.py) but the same question, answered from this cache.
+        # service/web/replay.py) but the same question, answered from this cache.
         if method == "GET":
             r = client.get("/sparql", query_string=query, headers=accept)
         else:

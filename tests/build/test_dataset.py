@@ -1,4 +1,4 @@
-"""build_dataset (service/build.py): parse per file, validate, verify quotes, write atomically."""
+"""build_dataset (service/build/dataset.py): parse per file, validate, verify quotes, write."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pyoxigraph as ox
 import pytest
 from build_project import make_project
 
-from service.build import DATASET_FILES, BuildFailed, build_dataset
+from service.build.dataset import DATASET_FILES, BuildFailed, build_dataset
 from service.config import Settings
 from service.errors import ParseError, SourceError
 from service.vocab import GRAPH

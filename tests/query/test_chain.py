@@ -8,7 +8,10 @@ import pyoxigraph as ox
 import pytest
 from query_library import shared_store
 
-from service.chain import (
+from service.build.loading import load_project, to_store
+from service.build.sources import Source, load_sources
+from service.config import Settings
+from service.query.chain import (
     Chain,
     InvalidIri,
     check_iri,
@@ -17,10 +20,7 @@ from service.chain import (
     get_chains,
     resource_exists,
 )
-from service.chain_output import chains_jsonld, chains_text, chains_turtle
-from service.config import Settings
-from service.loading import load_project, to_store
-from service.sources import Source, load_sources
+from service.query.chain_formats import chains_jsonld, chains_text, chains_turtle
 from service.store.base import SelectResult
 from service.store.embedded import EmbeddedStore
 
@@ -205,9 +205,9 @@ def test_evidence_batches_give_the_same_chains(
     store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """chain-evidence.rq runs in batches of EVIDENCE_BATCH IRIs; the batch size changes nothing."""
-    import service.chain
+    import service.query.chain
 
     focus = MET  # a force: many findings, so many links and claims
     expected = get_chains(store, focus)
-    monkeypatch.setattr(service.chain, "EVIDENCE_BATCH", 2)
+    monkeypatch.setattr(service.query.chain, "EVIDENCE_BATCH", 2)
     assert get_chains(store, focus) == expected

@@ -11,8 +11,8 @@ import json
 import textwrap
 from typing import Any
 
-from service.chain import Chain, ChainNode, Evidence
-from service.paths import PathsResult
+from service.query.chain import Chain, ChainNode, Evidence
+from service.query.paths import PathsResult
 from service.vocab import PREFIXES
 
 CHAIN_NS = "https://w3id.org/cpkg/chain#"

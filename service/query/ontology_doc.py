@@ -10,7 +10,7 @@ import pyoxigraph as ox
 
 from service.store.base import SelectResult, Store
 from service.vocab import CPKG
-from service.web.ldutil import compact, href, local_name
+from service.web.pages import compact, href, local_name
 
 _P = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

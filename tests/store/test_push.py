@@ -8,7 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "store"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from virtuoso import (  # noqa: E402, F401 - fixtures
     FIXTURE,
     Virtuoso,
@@ -19,7 +19,7 @@ from virtuoso import (  # noqa: E402, F401 - fixtures
 
 from service.cli import main  # noqa: E402
 from service.errors import RemoteStoreError  # noqa: E402
-from service.push import push_dataset  # noqa: E402
+from service.store.push import push_dataset  # noqa: E402
 from service.store.remote import RemoteStore  # noqa: E402
 
 G = "https://w3id.org/cpkg/graph/"

@@ -2,7 +2,7 @@
 
 GET/HEAD are reads (limited like queries; a private graph is a 404 to all but its owner and
 the admin); PUT/POST/DELETE need a token exactly like SPARQL updates: the admin's for any graph,
-a user's for that user's private graphs (service/access.py). ``?default`` is the store's own
+a user's for that user's private graphs (service/query/access.py). ``?default`` is the store's own
 default graph (not the union that queries see).
 """
 
@@ -13,11 +13,11 @@ from flask import Blueprint, Response, request
 
 from service.errors import ParseError
 from service.protocol import ProtocolError, negotiate
-from service.serializers import serialize_triples
+from service.protocol.serializers import serialize_triples
+from service.query.executor import guarded
 from service.store.base import GraphName, ResultTooLarge
 from service.store.embedded import rdf_format, syntax_error
 from service.web.context import get_settings, get_store
-from service.web.guard import guarded
 from service.web.sparql import authorize_update
 
 bp = Blueprint("data", __name__)

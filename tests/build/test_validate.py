@@ -1,4 +1,4 @@
-"""validate (service/validate.py): a contribution checked together with the project graph."""
+"""validate (service/build/validate.py): a contribution checked together with the project graph."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from service.build.validate import PROJECT_GRAPH, validate
 from service.config import Settings
 from service.errors import ConfigError, ParseError
-from service.validate import PROJECT_GRAPH, validate
 
-FIXTURE = Path(__file__).parent / "fixtures" / "build"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "build"
 CONTRIB = FIXTURE / "contribution"
 
 

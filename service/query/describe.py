@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from service.store.base import GraphResult, SelectResult, Store
-from service.web.ldutil import compact, href, labels, local_name
+from service.web.pages import compact, href, labels, local_name
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 OA = "http://www.w3.org/ns/oa#"

@@ -20,7 +20,7 @@ from query_library import (
     shared_store,
 )
 
-from service.queries import ExampleQuery
+from service.query.examples import ExampleQuery
 from service.store.embedded import EmbeddedStore
 from service.vocab import PREFIXES
 
