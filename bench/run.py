@@ -239,6 +239,7 @@ _LAST: dict[str, tuple[int, float]] = {}
 
 def measure_queries(path: Path, size: int, res: Results, budget: float) -> dict[str, float]:
     """Run the mix on pyoxigraph and on EmbeddedStore (+ serialize); return Store ms per query."""
+    from service.formats import by_media_type
     from service.protocol.serializers import serialize
     from service.store.embedded import EmbeddedStore
 
@@ -263,7 +264,7 @@ def measure_queries(path: Path, size: int, res: Results, budget: float) -> dict[
 
         def via_store(q: Query = q) -> int:
             result = store.query(q.text)
-            body = serialize(result, accept_for(q.kind), max_results=100_000)
+            body = serialize(result, by_media_type(accept_for(q.kind)))
             return len(body)
 
         ms, n, reps = timed(direct, budget)

@@ -18,7 +18,7 @@ from service.config import Settings
 from service.errors import CpkgError, ValidationFailed
 
 if TYPE_CHECKING:
-    from service.store.base import Store
+    from service.query.executor import Executor
 
 EXIT_OK = 0
 EXIT_NONCONFORMANT = 1
@@ -117,16 +117,21 @@ def _add_push(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     push.set_defaults(func=cmd_push)
 
 
-def _chain_store(args: argparse.Namespace) -> Store:
-    """The store `cpkg chain`/`paths` read: --data files, else the configured store."""
+def _chain_executor(args: argparse.Namespace) -> Executor:
+    """The store `cpkg chain`/`paths` read (--data files, else the configured store), behind the
+    executor: the same time limit and result cap as the web routes."""
+    from service.query.executor import Executor
     from service.store.configured import open_configured_store
 
-    return open_configured_store(_settings(args), [Path(f) for f in args.data or []] or None)
+    settings = _settings(args)
+    files = [Path(f) for f in args.data or []] or None
+    return Executor(open_configured_store(settings, files), settings)
 
 
 def cmd_chain(args: argparse.Namespace) -> int:
     """`cpkg chain IRI`: the accountability chain(s) of a finding, force, duty or remedy."""
-    from service.query.chain import InvalidIri, expand_iri, get_chains, resource_exists
+    from service.query.access import ADMIN
+    from service.query.chain import InvalidIri, chains_of, expand_iri
     from service.query.chain_formats import chains_jsonld, chains_text, chains_turtle
 
     try:
@@ -137,10 +142,8 @@ def cmd_chain(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
-    store = _chain_store(args)
-    chains = get_chains(store, focus, timeout=_settings(args).query_timeout)
+    chains, known = _chain_executor(args).read(ADMIN, chains_of, focus)
     if not chains:
-        known = resource_exists(store, focus)
         why = "leads to no finding" if known else "is not in the dataset"
         print(f"error: <{focus}> {why}, so it has no accountability chain", file=sys.stderr)
         return EXIT_ERROR
@@ -157,29 +160,20 @@ def cmd_chain(args: argparse.Namespace) -> int:
 
 def cmd_paths(args: argparse.Namespace) -> int:
     """`cpkg paths FROM TO`: how two resources are connected, shortest paths first."""
-    from service.query.chain import InvalidIri, expand_iri, resource_exists
+    from service.errors import NotFound
+    from service.query.access import ADMIN
+    from service.query.chain import expand_iri
     from service.query.chain_formats import paths_json, paths_text
-    from service.query.paths import PathRangeError, check_max, find_paths
+    from service.query.paths import check_max, paths_between
 
+    source, target = expand_iri(args.source), expand_iri(args.target)
+    max_length = check_max(args.max)
+    executor = _chain_executor(args)
     try:
-        source, target = expand_iri(args.source), expand_iri(args.target)
-        max_length = check_max(args.max)
-    except (InvalidIri, PathRangeError) as exc:
+        result = executor.read(ADMIN, paths_between, source, target, max_length, args.limit)
+    except NotFound as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    store = _chain_store(args)
-    for iri in (source, target):
-        if not resource_exists(store, iri):
-            print(f"error: <{iri}> is not in the dataset", file=sys.stderr)
-            return EXIT_ERROR
-    result = find_paths(
-        store,
-        source,
-        target,
-        max_length=max_length,
-        limit=args.limit,
-        timeout=_settings(args).query_timeout,
-    )
     if args.format == "json":
         import json
 

@@ -5,9 +5,13 @@ Every variable is documented in the README's Configuration table; add new ones t
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from service.errors import ConfigError
 
@@ -75,6 +79,65 @@ def parse_rate(raw: str) -> tuple[int, float]:
     return n, _PERIODS.get(unit, _PERIODS.get(unit.rstrip("s"), 60.0))
 
 
+USER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+MIN_TOKEN_LENGTH = 16
+
+
+def parse_users(raw: str) -> dict[str, str]:
+    """``CPKG_USERS``: a TOML/JSON file path, or ``name:token,name2:token2``; name -> token."""
+    raw = raw.strip()
+    if not raw:
+        return {}
+    path = Path(raw)
+    if raw.endswith((".toml", ".json")) or path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"CPKG_USERS: cannot read the users file {path}: {exc}") from None
+        try:
+            data: Any = json.loads(text) if raw.endswith(".json") else tomllib.loads(text)
+        except (ValueError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(
+                f"CPKG_USERS: {path} is not valid {'JSON' if raw.endswith('.json') else 'TOML'}"
+                f': {exc}; write one `name = "token"` per line (under [users] in TOML)'
+            ) from None
+        if isinstance(data, dict) and isinstance(data.get("users"), dict):
+            data = data["users"]
+        if not isinstance(data, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+        ):
+            raise ConfigError(f"CPKG_USERS: {path} must map user names to token strings")
+        pairs = list(data.items())
+    else:
+        pairs = []
+        for item in raw.split(","):
+            name, sep, token = item.strip().partition(":")
+            if not sep:
+                raise ConfigError(
+                    f"CPKG_USERS: {item.strip()!r} is not name:token; "
+                    "use e.g. CPKG_USERS=alice:<token>,bob:<token> or a path to a TOML file"
+                )
+            pairs.append((name.strip(), token.strip()))
+    users: dict[str, str] = {}
+    for name, token in pairs:
+        if not USER_NAME.match(name):
+            raise ConfigError(
+                f"CPKG_USERS: user name {name!r} is not valid; use 1-64 lower-case letters, "
+                "digits, '-' or '_' (it becomes part of graph IRIs)"
+            )
+        if name in users:
+            raise ConfigError(f"CPKG_USERS: user {name!r} is given twice")
+        if len(token) < MIN_TOKEN_LENGTH:
+            raise ConfigError(
+                f"CPKG_USERS: the token of {name!r} is shorter than {MIN_TOKEN_LENGTH} "
+                "characters; use a long random token (e.g. `openssl rand -hex 32`)"
+            )
+        if token in users.values():
+            raise ConfigError(f"CPKG_USERS: {name!r} has the same token as another user")
+        users[name] = token
+    return users
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable; build with Settings.from_env()."""
@@ -115,8 +178,6 @@ class Settings:
     def from_env(cls) -> Settings:
         store = os.environ.get("CPKG_STORE_PATH") or None
         allow = tuple(u for u in _env("CPKG_FEDERATION_ALLOWLIST", "").split() if u)
-        from service.query.access import parse_users
-
         rate, period = parse_rate(_env("CPKG_RATE_LIMIT", f"{cls.rate_limit}/minute"))
         return cls(
             users=tuple(parse_users(_env("CPKG_USERS", "")).items()),

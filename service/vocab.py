@@ -6,6 +6,8 @@ same IRIs, so a prefix means one thing everywhere in the project.
 
 from __future__ import annotations
 
+import re
+
 from rdflib import Namespace
 
 BASE = "https://w3id.org/cpkg/"
@@ -51,3 +53,20 @@ PREFIXES: dict[str, str] = {
 def sparql_prologue() -> str:
     """PREFIX lines for every project prefix, for queries and the query UI."""
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+_LOCAL = re.compile(r"[A-Za-z0-9_\-](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?")
+
+
+def compact(iri: str) -> str:
+    """``prefix:local`` for an IRI in a project namespace (the longest that matches), when the
+    local part is a valid prefixed-name local part in SPARQL, Turtle and JSON-LD; else the IRI."""
+    best = ""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(ns) > len(PREFIXES.get(best, "")):
+            best = prefix
+    if best:
+        local = iri[len(PREFIXES[best]) :]
+        if _LOCAL.fullmatch(local):
+            return f"{best}:{local}"
+    return iri

@@ -14,25 +14,12 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
+from service import formats
 from service.config import PROJECT_ROOT, Settings
 from service.errors import ConfigError, ParseError
 from service.vocab import GRAPH, PREFIXES
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-# File extension -> RDF syntax, for contributions given on the command line.
-FORMATS: dict[str, ox.RdfFormat] = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".turtle": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-    ".json": ox.RdfFormat.JSON_LD,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".xml": ox.RdfFormat.RDF_XML,
-}
 
 
 @dataclass(frozen=True)
@@ -74,11 +61,12 @@ def project_files(settings: Settings) -> list[Path]:
 
 
 def rdf_format(path: Path) -> ox.RdfFormat:
-    """The syntax of a file, from its extension."""
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        known = ", ".join(sorted(FORMATS))
-        raise ConfigError(f"{path}: unknown RDF file extension {path.suffix!r}; use one of {known}")
+    """The syntax of a file, from its extension (the one table: service/formats.py)."""
+    try:
+        fmt = formats.rdf_format(path.suffix or path.name).rdf
+    except ParseError as exc:
+        raise ConfigError(f"{path}: unknown RDF file extension {path.suffix!r}: {exc}") from None
+    assert fmt is not None
     return fmt
 
 

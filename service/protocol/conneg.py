@@ -1,11 +1,37 @@
-"""Content negotiation: Accept header (q-values, wildcards) and the ``format`` override."""
+"""Content negotiation: one negotiator over explicit tables of offers.
+
+A route declares what it offers as an ``Offers`` table (first = the default, when the client
+states no preference); ``choose`` picks from the ``format`` override (a name or media type) or
+the Accept header. The same table gives the ``Vary`` header, the alternate links a page shows
+and the body and ``X-Offered-Types`` of a 406, so they always agree with what is served.
+
+Ranking: the highest q; at equal q the most specific match (the media type itself, then an
+alias named exactly, then ``type/*``, then ``*/*``); then the client's order; then ours.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
-from service.protocol.errors import NotAcceptable, ProtocolError
-from service.protocol.serializers import FORMATS, Format, formats_for
+from service.errors import NotAcceptable, ProtocolError
+from service.formats import ALL as ALL_FORMATS
+from service.formats import (
+    CSV,
+    HTML,
+    JSON,
+    JSON_RESULTS,
+    JSONLD,
+    NQUADS,
+    NTRIPLES,
+    RDFXML,
+    TEXT,
+    TRIG,
+    TSV,
+    TURTLE,
+    XML_RESULTS,
+    Format,
+)
 
 
 @dataclass(frozen=True)
@@ -36,10 +62,9 @@ def parse_accept(header: str) -> list[MediaRange]:
         fields = [f.strip() for f in part.split(";")]
         mt = fields[0].lower()
         if "/" not in mt:
-            if mt == "*":
-                mt = "*/*"
-            else:
+            if mt != "*":
                 continue
+            mt = "*/*"
         t, _, s = mt.partition("/")
         q = 1.0
         for param in fields[1:]:
@@ -53,55 +78,106 @@ def parse_accept(header: str) -> list[MediaRange]:
     return ranges
 
 
-def _quality(fmt: Format, ranges: list[MediaRange]) -> tuple[float, int]:
-    """(q, -order) of the most specific range matching the format or one of its aliases."""
-    best: tuple[int, float, int] | None = None  # specificity, q, order
-    for mt in (fmt.media_type, *fmt.aliases):
-        for r in ranges:
-            spec = r.specificity(mt)
-            if mt != fmt.media_type and spec < 2:
-                continue  # aliases only count when named exactly
-            if spec >= 0 and (best is None or spec > best[0]):
-                best = (spec, r.q, r.order)
-    if best is None:
-        return (0.0, 0)
-    return (best[1], -best[2])
+class Offers:
+    """An ordered table of the representations one route can give."""
+
+    vary = "Accept"
+
+    def __init__(self, *formats: Format) -> None:
+        self.formats = formats
+
+    @property
+    def media_types(self) -> list[str]:
+        return [f.media_type for f in self.formats]
+
+    @property
+    def default(self) -> Format:
+        return self.formats[0]
+
+    def choose(self, accept: str | None, override: str | None = None) -> Format:
+        """The format to answer with; ProtocolError (400) for an unknown ``format`` name,
+        NotAcceptable (406) when nothing offered fits."""
+        if override and override.strip():
+            return self._by_name(override)
+        ranges = parse_accept(accept or "")
+        if not ranges:
+            return self.default
+        scored = []
+        for pos, fmt in enumerate(self.formats):
+            match = _best_range(fmt, ranges)
+            if match is not None and match[1] > 0:
+                spec, q, order = match
+                scored.append(((q, spec, -order, -pos), fmt))
+        if not scored:
+            raise self.not_acceptable(f"none of the accepted types ({accept}) is offered here")
+        return max(scored, key=lambda s: s[0])[1]
+
+    def _by_name(self, override: str) -> Format:
+        key = override.strip().lower()
+        media = key.split(";")[0].strip()
+        for primary in (True, False):  # a format's own first name wins over secondary names
+            for f in self.formats:
+                names = f.names[:1] if primary else f.names
+                if key in names or media == f.media_type or (not primary and media in f.aliases):
+                    return f
+        if any(key in f.names or media == f.media_type for f in ALL_FORMATS):
+            raise self.not_acceptable(f"format {override!r} cannot express this answer")
+        raise ProtocolError(
+            f"unknown format {override!r}: not offered here; use one of "
+            f"{', '.join(self.names())} or a media type"
+        )
+
+    def names(self) -> list[str]:
+        return [f.names[0] for f in self.formats if f.names]
+
+    def not_acceptable(self, why: str) -> NotAcceptable:
+        """The 406: what was wrong and everything that is offered (types and names)."""
+        return NotAcceptable(
+            f"{why}; offered: {', '.join(self.media_types)} "
+            f"(or use ?format={'|'.join(self.names())})",
+            self.media_types,
+        )
+
+    def alternates(self, path: str, chosen: Format | None = None) -> list[tuple[str, str, str]]:
+        """(label, media type, URL) of every other representation, for links on a page."""
+        return [
+            (f.label, f.media_type, f"{path}?{urlencode({'format': f.names[0]})}")
+            for f in self.formats
+            if f != chosen and f.names
+        ]
+
+
+def _best_range(fmt: Format, ranges: list[MediaRange]) -> tuple[int, float, int] | None:
+    """(specificity, q, client order) of the most specific range matching the format:
+    3 its media type, 2 an alias named exactly, 1 ``type/*``, 0 ``*/*``."""
+    best: tuple[int, float, int] | None = None
+    for r in ranges:
+        spec = r.specificity(fmt.media_type)
+        if spec == 2:
+            spec = 3
+        elif spec < 0 and any(r.specificity(a) == 2 for a in fmt.aliases):
+            spec = 2
+        if spec >= 0 and (best is None or spec > best[0]):
+            best = (spec, r.q, r.order)
+    return best
+
+
+#: SELECT and ASK answers.
+SPARQL_RESULTS = Offers(JSON_RESULTS, XML_RESULTS, CSV, TSV)
+#: CONSTRUCT/DESCRIBE answers, Graph Store reads, the service description.
+RDF = Offers(TURTLE, NTRIPLES, JSONLD, RDFXML, TRIG, NQUADS)
+#: A page about a resource (or the ontology): HTML for browsers, RDF for machines.
+RESOURCE = Offers(HTML, TURTLE, JSONLD, RDFXML, NTRIPLES)
+#: A data document (VoID): RDF by default, HTML when asked for.
+DATA_DOCUMENT = Offers(TURTLE, HTML, JSONLD, RDFXML, NTRIPLES)
+#: Accountability chains.
+CHAIN = Offers(JSONLD, JSON, TURTLE, HTML, TEXT)
+#: Connecting paths and search results.
+PATHS = Offers(JSON, HTML, TEXT)
+#: Error answers: text for programs, a page for browsers.
+ERROR = Offers(TEXT, HTML)
 
 
 def negotiate(kind: str, accept: str | None, format_param: str | None = None) -> Format:
-    """Choose the output format for a result kind ('results' or 'rdf').
-
-    ``format`` (a short name like ``ttl`` or a media type) overrides Accept. Ties in q are
-    broken by the client's order, then by ours. Raise NotAcceptable listing what is offered.
-    """
-    offered = formats_for(kind)
-    types = [f.media_type for f in offered]
-    if format_param:
-        key = format_param.strip().lower()
-        key_mt = key.split(";")[0].strip()
-        for f in offered:
-            if key in f.names or key_mt == f.media_type or key_mt in f.aliases:
-                return f
-        if not any(key in f.names or key_mt == f.media_type for f in FORMATS):
-            names = sorted({n for f in FORMATS for n in f.names})
-            raise ProtocolError(
-                f"unknown format {format_param!r}; use one of {', '.join(names)} or a media type"
-            )
-        raise NotAcceptable(
-            f"format {format_param!r} cannot express this result; offered: {', '.join(types)}",
-            types,
-        )
-    if not accept or not accept.strip():
-        return offered[0]
-    ranges = parse_accept(accept)
-    if not ranges:
-        return offered[0]
-    scored = [(_quality(f, ranges), -i, f) for i, f in enumerate(offered)]
-    (q, _), _, best = max(scored, key=lambda x: (x[0], x[1]))
-    if q <= 0:
-        raise NotAcceptable(
-            f"none of the accepted types ({accept}) is offered for this result; "
-            f"offered: {', '.join(types)} (or use ?format=)",
-            types,
-        )
-    return best
+    """The format for a SPARQL answer of ``kind`` ('results' or 'rdf')."""
+    return (RDF if kind == "rdf" else SPARQL_RESULTS).choose(accept, format_param)

@@ -14,22 +14,18 @@ from urllib.parse import urlsplit
 
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from service.protocol.errors import ProtocolError
+from service.errors import ProtocolError
+from service.sparqltext import has_keyword, strip_noise, unescape
 
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # The SERVICE keyword as a token: not part of a name, variable or prefixed name.
 _SERVICE_TOKEN = re.compile(r"(?i)(?<![\w:?$])service(?![\w:-])")
-
-
-def _unescape(text: str) -> str:
-    return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
 def service_iris(sparql: str, *, update: bool = False) -> list[str | None]:
     """The IRIs of all SERVICE clauses (None for ``SERVICE ?var``); [] if there are none."""
     # Cheap token test first: parsing with rdflib costs ~0.4 s, and "service" often appears only
     # in comments, strings, IRIs, variables or prefixed names (e.g. "# see service/query/chain.py").
-    if not _SERVICE_TOKEN.search(_strip_strings(_unescape(sparql))):
+    if not _SERVICE_TOKEN.search(strip_noise(unescape(sparql))):
         return []
     from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
@@ -42,19 +38,12 @@ def service_iris(sparql: str, *, update: bool = False) -> list[str | None]:
         )
     except Exception:  # noqa: BLE001 - rdflib cannot parse it; be conservative
         # The word appears but we cannot prove it is not a SERVICE clause: check tokens.
-        if re.search(r"(?i)\bservice\b", _strip_strings(_unescape(sparql))):
+        if has_keyword(sparql, "service"):
             return [None]
         return []
     found: list[str | None] = []
     _walk(tree, found)
     return found
-
-
-def _strip_strings(text: str) -> str:
-    text = re.sub(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'', '""', text)
-    text = re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', '""', text)
-    text = re.sub(r"<[^<>\"{}|^`\\\s]*>", "<>", text)
-    return re.sub(r"#[^\n]*", "", text)
 
 
 def _walk(node: object, found: list[str | None]) -> None:

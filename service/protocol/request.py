@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request
 
-from service.protocol.errors import ProtocolError
+from service.errors import ProtocolError
+from service.sparqltext import query_form, strip_noise
 
 Operation = Literal["query", "update", "description"]
-
-_PROLOGUE = re.compile(
-    r"(?:\s+|#[^\n]*(?:\n|$)|(?i:prefix)\s*[^\s:]*:\s*<[^>]*>|(?i:base)\s*<[^>]*>)*"
-)
-_QUERY_FORMS = {"select": "select", "ask": "ask", "construct": "construct", "describe": "describe"}
-_UPDATE_WORDS = {
-    "insert",
-    "delete",
-    "load",
-    "clear",
-    "create",
-    "drop",
-    "copy",
-    "move",
-    "add",
-    "with",
-}
 
 
 @dataclass
@@ -47,31 +30,14 @@ class SparqlRequest:
         return query_form(self.text) if self.operation == "query" else None
 
 
-def query_form(text: str) -> str | None:
-    """The query form after the prologue, or 'update' / None if unrecognised."""
-    m = _PROLOGUE.match(text)
-    rest = text[m.end() if m else 0 :]
-    word = re.match(r"[A-Za-z]+", rest)
-    if not word:
-        return None
-    w = word.group(0).lower()
-    if w in _QUERY_FORMS:
-        return _QUERY_FORMS[w]
-    if w in _UPDATE_WORDS:
-        return "update"
-    return None
-
-
 MAX_NESTING = 64
 _OPEN, _CLOSE = frozenset("({["), frozenset(")}]")
 
 
 def nesting_depth(text: str) -> int:
     """Deepest nesting of (), {} and [] outside strings, IRIs and comments."""
-    from service.store.base import SPARQL_NOISE
-
     depth = deepest = 0
-    for ch in SPARQL_NOISE.sub(" ", text):
+    for ch in strip_noise(text):
         if ch in _OPEN:
             depth += 1
             deepest = max(deepest, depth)

@@ -1,8 +1,8 @@
 """Serialize query results: SELECT/ASK as SPARQL JSON/XML/CSV/TSV, graphs as RDF formats.
 
-SELECT rows are written here (rather than by pyoxigraph's native writer) so rows can be
-counted against ``max_results`` as they stream; graphs and booleans use pyoxigraph's writers.
-``FORMATS`` is the single table of what the endpoint offers, used by content negotiation.
+SELECT rows are written here (rather than by pyoxigraph's native writer) so they stream piece by
+piece (the executor has already capped them); graphs and booleans use pyoxigraph's writers.
+Formats come from the one table in service/formats.py.
 """
 
 from __future__ import annotations
@@ -11,20 +11,17 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from itertools import islice
-from typing import Literal as Kind
-from typing import TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
+from service.formats import Format
 from service.store.base import (
     AskResult,
     GraphResult,
     QueryResult,
-    ResultTooLarge,
     Row,
     SelectResult,
     Term,
@@ -33,126 +30,54 @@ from service.store.base import (
 from service.vocab import PREFIXES
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-T_co = TypeVar("T_co")
-
-
-@dataclass(frozen=True)
-class Format:
-    """One offered output format."""
-
-    kind: Kind["results", "rdf"]  # results: SELECT/ASK; rdf: CONSTRUCT/DESCRIBE/graphs
-    media_type: str
-    names: tuple[str, ...]  # short names accepted by the ``format`` parameter
-    aliases: tuple[str, ...] = ()  # other media types that select this format
-    charset: bool = True
-
-    @property
-    def content_type(self) -> str:
-        return f"{self.media_type}; charset=utf-8" if self.charset else self.media_type
-
-
-FORMATS: tuple[Format, ...] = (
-    Format("results", "application/sparql-results+json", ("json", "srj"), ("application/json",)),
-    Format(
-        "results", "application/sparql-results+xml", ("xml", "srx"), ("application/xml", "text/xml")
-    ),
-    Format("results", "text/csv", ("csv",)),
-    Format("results", "text/tab-separated-values", ("tsv",)),
-    Format("rdf", "text/turtle", ("ttl", "turtle"), ("application/x-turtle",)),
-    Format("rdf", "application/n-triples", ("nt", "ntriples", "n-triples"), ("text/plain",)),
-    Format("rdf", "application/ld+json", ("jsonld", "json-ld", "json"), ("application/json",)),
-    Format(
-        "rdf",
-        "application/rdf+xml",
-        ("rdfxml", "rdf", "xml", "owl"),
-        ("application/xml", "text/xml"),
-    ),
-    Format("rdf", "application/trig", ("trig",)),
-    Format("rdf", "application/n-quads", ("nq", "nquads", "n-quads")),
-)
-
-_RDF_FORMAT: dict[str, ox.RdfFormat] = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/trig": ox.RdfFormat.TRIG,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-}
-_QUAD_FORMATS = {"application/trig", "application/n-quads"}
-_LINE_FORMATS = {"application/n-triples", "application/n-quads"}  # concatenable batches
 _BATCH = 10_000  # triples per piece of a streamed graph
-_BOOL_FORMAT: dict[str, ox.QueryResultsFormat] = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-
-
-def formats_for(kind: str) -> list[Format]:
-    """The formats offered for a result kind ('results' or 'rdf'), preferred first."""
-    return [f for f in FORMATS if f.kind == kind]
 
 
 def result_kind(result: QueryResult) -> str:
+    """'rdf' for a graph, 'results' for SELECT/ASK (the two tables negotiation offers)."""
     return "rdf" if isinstance(result, GraphResult) else "results"
 
 
-def serialize(result: QueryResult, media_type: str, *, max_results: int | None = None) -> bytes:
-    """Serialize a result to ``media_type``; raise ResultTooLarge past ``max_results``."""
-    return b"".join(serialize_chunks(result, media_type, max_results=max_results))
+def serialize(result: QueryResult, fmt: Format) -> bytes:
+    """Serialize a whole result."""
+    return b"".join(serialize_chunks(result, fmt))
 
 
-def serialize_chunks(
-    result: QueryResult, media_type: str, *, max_results: int | None = None
-) -> Iterator[bytes]:
-    """The serialization as consecutive pieces, produced while the result is read, so a large
-    answer can be sent before it is complete. SELECT rows and line-based RDF (N-Triples,
-    N-Quads) come piece by piece; other RDF syntaxes need the whole graph and come in one piece.
-    ResultTooLarge is raised when ``max_results`` is passed, possibly after earlier pieces."""
+def serialize_chunks(result: QueryResult, fmt: Format) -> Iterator[bytes]:
+    """The serialization as consecutive pieces, produced while the result is read. SELECT rows
+    and line-based RDF (N-Triples, N-Quads) come piece by piece; other RDF syntaxes need the
+    whole graph and come in one piece."""
     if isinstance(result, AskResult):
         raw = ox.Store().query("ASK {}" if result.value else "ASK { FILTER(false) }")
-        assert isinstance(raw, ox.QueryBoolean)
-        yield raw.serialize(format=_BOOL_FORMAT[media_type]) or b""
+        assert isinstance(raw, ox.QueryBoolean) and fmt.results is not None
+        yield raw.serialize(format=fmt.results) or b""
         return
     if isinstance(result, SelectResult):
-        rows = _bounded(result.rows, max_results, "rows")
-        yield from _SELECT_WRITERS[media_type](result.variables, rows)
+        yield from _SELECT_WRITERS[fmt.media_type](result.variables, result.rows)
         return
-    triples = _bounded(result.triples, max_results, "triples")
-    if media_type in _LINE_FORMATS:
+    triples = iter(result.triples)
+    if fmt.is_lines:
         while batch := list(islice(triples, _BATCH)):
-            yield serialize_triples(batch, media_type)
+            yield serialize_triples(batch, fmt)
         return
-    yield serialize_triples(list(triples), media_type)
+    yield serialize_triples(list(triples), fmt)
 
 
 def serialize_triples(
-    triples: Iterable[Triple], media_type: str, graph: NamedNode | None = None
+    triples: Iterable[Triple], fmt: Format, graph: NamedNode | None = None
 ) -> bytes:
-    """Serialize triples (e.g. a Graph Store GET) to an RDF media type, with project prefixes."""
-    fmt = _RDF_FORMAT[media_type]
-    data: Iterable[Triple] | Iterable[ox.Quad] = triples
-    if media_type in _QUAD_FORMATS:
-        data = to_quads(triples, graph)
-    prefixes = (
-        PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) else None
+    """Serialize triples (e.g. a Graph Store GET) to an RDF format, with project prefixes."""
+    assert fmt.rdf is not None
+    data: Iterable[Triple] | Iterable[ox.Quad] = (
+        to_quads(triples, graph) if fmt.is_quads else triples
     )
-    return ox.serialize(data, format=fmt, prefixes=prefixes) or b""
+    return ox.serialize(data, format=fmt.rdf, prefixes=prefixes_for(fmt)) or b""
 
 
-def _bounded(items: Iterable[T_co], limit: int | None, what: str) -> Iterator[T_co]:
-    if limit is None:
-        yield from items
-        return
-    it = iter(items)
-    yield from islice(it, limit)
-    if next(it, None) is not None:
-        raise ResultTooLarge(
-            f"the result has more than {limit} {what}, the limit of this endpoint; "
-            "add LIMIT/OFFSET to page through it"
-        )
+def prefixes_for(fmt: Format) -> dict[str, str] | None:
+    """The project prefixes, for the syntaxes that can declare them."""
+    declares = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
+    return PREFIXES if fmt.rdf in declares else None
 
 
 # -- SELECT writers ---------------------------------------------------------------------------

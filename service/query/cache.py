@@ -1,7 +1,8 @@
-"""A bounded, thread-safe LRU cache of serialized SPARQL answers.
+"""A bounded, thread-safe LRU cache of answers as bytes, valid for one dataset version.
 
-Keys are (query text, dataset version, default graphs, named graphs, requested format); values
-are the exact bytes sent to the client with their content type. The cache is bounded by the
+Keys record the dataset version they were made at (the executor keys reads by task, arguments
+and principal; the replay layer keys whole requests); values are bytes (a pickled answer, or a
+response body with its headers). The cache is bounded by the
 total size of the bodies *and their keys* (``max_bytes``: a key holds the query text, up to the
 request size limit, so many long queries with short answers cannot grow it unbounded) and never
 stores one entry larger than ``max_entry_bytes``, so a huge result cannot evict everything else.
@@ -15,18 +16,17 @@ Entries are only ever served for the version they were computed at.
 Each process has its own cache (worker processes do not share memory after fork); with updates
 enabled ``cpkg serve`` runs a single worker process, so a write is seen by every request.
 
-    cache = QueryCache(max_bytes=64 << 20, version_source=lambda: store.generation)
-    key = cache.key(text, default_graphs, named_graphs, accept, fmt)
-    hit = cache.get(key)
+    cache = QueryCache[MyKey](max_bytes=64 << 20, version_source=lambda: store.generation)
+    hit = cache.get(MyKey(cache.version, ...))
     if hit is None:
-        hit = cache.put(key, *evaluate())   # (content_type, body)
+        hit = cache.put(key, evaluate())   # bytes
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -49,27 +49,9 @@ K = TypeVar("K", bound=VersionedKey)
 
 
 @dataclass(frozen=True)
-class CacheKey:
-    """What makes two requests' answers identical (version included)."""
-
-    query: str
-    version: int
-    default_graphs: tuple[str, ...]
-    named_graphs: tuple[str, ...]
-    accept: str
-    format: str
-
-    @property
-    def nbytes(self) -> int:
-        graphs = sum(len(g) for g in self.default_graphs + self.named_graphs)
-        return len(self.query) + graphs + len(self.accept) + len(self.format)
-
-
-@dataclass(frozen=True)
 class Entry:
-    """A cached answer: content type and body (and, for whole HTTP responses, the headers)."""
+    """A cached answer: its bytes (and, for whole HTTP responses, the headers)."""
 
-    content_type: str
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
 
@@ -127,24 +109,6 @@ class QueryCache(Generic[K]):
             self._invalidate()
             return self._version
 
-    def key(
-        self,
-        query: str,
-        default_graphs: Sequence[str] | None = None,
-        named_graphs: Sequence[str] | None = None,
-        accept: str | None = None,
-        format: str | None = None,
-    ) -> CacheKey:
-        """The key for a request, at the current version."""
-        return CacheKey(
-            query=query,
-            version=self.version,
-            default_graphs=tuple(default_graphs or ()),
-            named_graphs=tuple(named_graphs or ()),
-            accept=accept or "",
-            format=format or "",
-        )
-
     def get(self, key: K) -> Entry | None:
         """The cached answer for ``key``, or None (a miss); a hit becomes most recent."""
         with self._lock:
@@ -157,15 +121,9 @@ class QueryCache(Generic[K]):
             self.hits += 1
             return entry
 
-    def put(
-        self,
-        key: K,
-        content_type: str,
-        body: bytes,
-        headers: tuple[tuple[str, str], ...] = (),
-    ) -> Entry:
+    def put(self, key: K, body: bytes, headers: tuple[tuple[str, str], ...] = ()) -> Entry:
         """Store an answer computed for ``key`` (unless stale or too big); return it."""
-        entry = Entry(content_type, bytes(body), headers)
+        entry = Entry(bytes(body), headers)
         size = _size(key, entry)
         if not self.enabled or size > self.max_entry_bytes or size > self.max_bytes:
             return entry

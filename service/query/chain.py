@@ -11,12 +11,13 @@ where it records one, so readers see the gap instead of a guess.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyoxigraph import BlankNode, Literal, NamedNode
 
+from service.errors import CpkgError
+from service.query.labels import is_safe_iri, labels, local_name
 from service.store.base import AskResult, SelectResult, Store, Term
 from service.vocab import PREFIXES
 
@@ -79,12 +80,11 @@ _MISSING_WITH_UPSTREAM: dict[str, tuple[str, str]] = {
 #: Most findings one chain request returns (chain.rq's LIMIT says the same).
 MAX_FINDINGS = 100
 
-_IRI_OK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
 _CURIE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)?:([^\s<>\"{}|\\^`]*)$")
 
 
-class InvalidIri(ValueError):
-    """The focus is not an absolute IRI that can be put into a query."""
+class InvalidIri(CpkgError, ValueError):
+    """The focus is not an absolute IRI that can be put into a query (HTTP 400)."""
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ def expand_iri(text: str) -> str:
 
 def check_iri(iri: str) -> str:
     """Return ``iri`` if it is safe to write as ``<iri>`` in SPARQL, else raise InvalidIri."""
-    if not iri or not _IRI_OK.match(iri) or iri.startswith("_:"):
+    if not is_safe_iri(iri) or iri.startswith("_:"):
         raise InvalidIri(f"{iri!r} is not an absolute IRI")
     return iri
 
@@ -176,13 +176,9 @@ def _text(term: object) -> str:
     return ""
 
 
-def _fallback_label(iri: str) -> str:
-    return re.split(r"[/#]", iri.rstrip("/#"))[-1] or iri
-
-
 def _status(iri: str) -> str:
     """cpkg:BackgroundKnowledge -> 'background knowledge'."""
-    local = iri[len(CPKG) :] if iri.startswith(CPKG) else _fallback_label(iri)
+    local = iri[len(CPKG) :] if iri.startswith(CPKG) else local_name(iri)
     return re.sub(r"(?<!^)(?=[A-Z])", " ", local).lower()
 
 
@@ -205,7 +201,7 @@ class _Acc:
 
     def node(self) -> ChainNode:
         label = min(self.labels, key=lambda s: (len(s) == 0, s)) if self.labels else ""
-        label = label or (_fallback_label(self.iri) if self.iri else self.value)
+        label = label or (local_name(self.iri) if self.iri else self.value)
         status, claim, reasoning = "stated", None, ""
         if self.claims:  # the weakest status wins: an inferred link is shown as inferred
             claim = sorted(self.claims)[0]
@@ -228,24 +224,20 @@ class _Acc:
         )
 
 
-def _select(store: Store, query: str, timeout: float | None) -> list[dict[str, Term | None]]:
-    result = store.query(query, timeout=timeout)
+def _select(store: Store, query: str) -> list[dict[str, Term | None]]:
+    result = store.query(query)
     if not isinstance(result, SelectResult):  # pragma: no cover - the queries are SELECTs
         raise TypeError("the chain queries must be SELECT queries")
     names = result.variables
     return [dict(zip(names, row, strict=True)) for row in result]
 
 
-def _remaining(deadline: float | None) -> float | None:
-    return None if deadline is None else max(deadline - time.monotonic(), 0.001)
-
-
-def _links(store: Store, focus: str, deadline: float | None) -> list[dict[str, Term | None]]:
+def _links(store: Store, focus: str) -> list[dict[str, Term | None]]:
     """chain.rq's rows: the links of the chains of ``focus``, without their evidence."""
     query = QUERY_PATH.read_text(encoding="utf-8")
     if FOCUS_PLACEHOLDER not in query:  # pragma: no cover - guards edits to chain.rq
         raise RuntimeError(f"chain.rq lost its focus placeholder {FOCUS_PLACEHOLDER}")
-    return _select(store, query.replace(FOCUS_PLACEHOLDER, f"<{focus}>"), _remaining(deadline))
+    return _select(store, query.replace(FOCUS_PLACEHOLDER, f"<{focus}>"))
 
 
 def _iri(term: object) -> str | None:
@@ -259,7 +251,7 @@ def _iri(term: object) -> str | None:
 
 
 def _evidence(
-    store: Store, pairs: list[tuple[str, str]], claims: list[str], deadline: float | None
+    store: Store, pairs: list[tuple[str, str]], claims: list[str]
 ) -> list[dict[str, Term | None]]:
     """chain-evidence.rq's rows for the (subject, predicate) pairs and claims, in batches."""
     query = EVIDENCE_PATH.read_text(encoding="utf-8")
@@ -275,7 +267,7 @@ def _evidence(
         text = query.replace(PAIR_PLACEHOLDER, values_pairs).replace(
             CLAIM_PLACEHOLDER, values_claims
         )
-        rows.extend(_select(store, text, _remaining(deadline)))
+        rows.extend(_select(store, text))
     return rows
 
 
@@ -292,14 +284,13 @@ def _order_key(term: Term | None) -> tuple[int, str, str, str]:
     return (4, str(term), "", "")  # pragma: no cover - no triple terms in chain rows
 
 
-def _rows(store: Store, focus: str, timeout: float | None) -> list[dict[str, Term | None]]:
+def _rows(store: Store, focus: str) -> list[dict[str, Term | None]]:
     """The link rows joined with their evidence rows, in chain.rq's former single-query order.
 
     A link row with no evidence stays once, with the evidence variables unbound (as the
     OPTIONAL did); otherwise it appears once per evidence row of its subject and of its claim.
     """
-    deadline = None if timeout is None else time.monotonic() + timeout
-    links = _links(store, focus, deadline)
+    links = _links(store, focus)
     pairs: dict[tuple[str, str], None] = {}
     claims: dict[str, None] = {}
     for link in links:
@@ -315,7 +306,7 @@ def _rows(store: Store, focus: str, timeout: float | None) -> list[dict[str, Ter
     by_pair: dict[tuple[str, str], list[dict[str, Term | None]]] = {}
     by_claim: dict[str, list[dict[str, Term | None]]] = {}
     if pairs or claims:
-        for ev in _evidence(store, list(pairs), list(claims), deadline):
+        for ev in _evidence(store, list(pairs), list(claims)):
             owner = _text(ev.get("owner"))
             if _text(ev.get("evOf")) == "claim":
                 by_claim.setdefault(owner, []).append(ev)
@@ -338,11 +329,13 @@ def _rows(store: Store, focus: str, timeout: float | None) -> list[dict[str, Ter
     return rows
 
 
-def get_chains(store: Store, focus_iri: str, *, timeout: float | None = None) -> list[Chain]:
-    """Every chain the focus leads to (one per finding, in IRI order, at most MAX_FINDINGS)."""
+def get_chains(store: Store, focus_iri: str) -> list[Chain]:
+    """Every chain the focus leads to (one per finding, in IRI order, at most MAX_FINDINGS).
+
+    A read task (service/query/executor.py): the executor bounds its time and caches it."""
     focus = check_iri(focus_iri)
     per_finding: dict[str, dict[tuple[str, str, str, str, str], _Acc]] = {}
-    for row in _rows(store, focus, timeout):
+    for row in _rows(store, focus):
         get = row.get
         finding, step, node = get("finding"), get("step"), get("node")
         if finding is None or step is None or node is None or isinstance(node, BlankNode):
@@ -379,9 +372,9 @@ def get_chains(store: Store, focus_iri: str, *, timeout: float | None = None) ->
     return chains[:MAX_FINDINGS]
 
 
-def get_chain(store: Store, focus_iri: str, *, timeout: float | None = None) -> Chain:
+def get_chain(store: Store, focus_iri: str) -> Chain:
     """The chain of the focus (or of the first finding it leads to); ``finding`` None if none."""
-    chains = get_chains(store, focus_iri, timeout=timeout)
+    chains = get_chains(store, focus_iri)
     if chains:
         return chains[0]
     steps = [ChainStep(k, t, h, missing_reason=MISSING[k]) for k, t, h in STEPS]
@@ -408,7 +401,7 @@ def _shape(focus: str, finding: str, accs: dict[tuple[str, str, str, str, str], 
     finding_step = done["finding"]
     if finding_step.nodes:  # the view's evidence box: the finding's own quotes
         done["evidence"].nodes = [
-            ChainNode(ev.source, ev.file or _fallback_label(ev.source), ev.quote, finding)
+            ChainNode(ev.source, ev.file or local_name(ev.source), ev.quote, finding)
             for ev in finding_step.nodes[0].evidence
         ]
     for step in steps:
@@ -419,3 +412,24 @@ def _shape(focus: str, finding: str, accs: dict[tuple[str, str, str, str, str], 
             else:
                 step.missing_reason = MISSING[step.key]
     return Chain(focus, finding, steps)
+
+
+# -- read tasks (service/query/executor.py) ----------------------------------------------------
+
+
+def chains_of(store: Store, focus: str) -> tuple[list[Chain], bool]:
+    """The chains of ``focus``, and whether the dataset mentions it at all (for a 404 that
+    says which is the case)."""
+    chains = get_chains(store, focus)
+    return chains, bool(chains) or resource_exists(store, focus)
+
+
+def chain_page(store: Store, focus: str) -> tuple[Chain, dict[str, str]]:
+    """The chain the view draws, and display names of its nodes and quoted sources."""
+    chain = get_chain(store, focus)
+    nodes = [
+        n for s in chain.steps if s.key != "evidence" for n in (*s.nodes, *s.reasons, *s.context)
+    ]
+    names = {n.iri: n.label for n in nodes if n.iri}
+    names.update(labels(store, {e.source for n in nodes for e in n.evidence}))
+    return chain, names

@@ -13,7 +13,7 @@ from typing import Any
 
 from service.query.chain import Chain, ChainNode, Evidence
 from service.query.paths import PathsResult
-from service.vocab import PREFIXES
+from service.vocab import PREFIXES, compact
 
 CHAIN_NS = "https://w3id.org/cpkg/chain#"
 WIDTH = 100
@@ -38,14 +38,6 @@ CONTEXT: dict[str, Any] = {
     "source": {"@id": "oa:hasSource", "@type": "@id"},
     "exact": "oa:exact",
 }
-
-
-def compact(iri: str) -> str:
-    """``https://w3id.org/cpkg/id/x`` -> ``cpr:x``; other IRIs unchanged."""
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return iri
 
 
 # -- JSON-LD / Turtle ------------------------------------------------------------------------

@@ -1,52 +1,43 @@
-"""Describe one resource for its page and its RDF: outgoing links (with the blank nodes they
-lead to, e.g. evidence and quote selectors), incoming links, and labels, all by SPARQL.
+"""Describe one resource for its page and its RDF, a page at a time.
+
+Per property and direction (outgoing, incoming, incoming through a blank node such as an
+evidence passage) the description holds at most ``per_page`` values, with the total count, so
+a resource with a million links costs what any other costs: one grouped count, one query for
+the values of the page (with the blank nodes they lead to: evidence, quote selectors), one for
+labels. Page ``n`` holds values ``(n-1)*per_page`` to ``n*per_page - 1`` of every property that
+has that many. A read task (service/query/executor.py): it returns plain data, and the web layer
+turns it into HTML (with links) or RDF (with paging links).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from service.store.base import GraphResult, SelectResult, Store
-from service.web.pages import compact, href, labels, local_name
+from service.query.labels import labels, local_name
+from service.store.base import AskResult, SelectResult, Store
+from service.vocab import compact
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 OA = "http://www.w3.org/ns/oa#"
 CPKG = "https://w3id.org/cpkg/def#"
-MAX_INCOMING = 500
-_BNODE_DEPTH = 3
+PER_PAGE = 100
+MAX_PER_PAGE = 1000
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_DIRECTIONS = ("out", "in", "via")
+Node = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
-def _closure_pattern(iri: str) -> str:
-    """Triples of ``iri`` and of blank nodes reachable from it (evidence, selectors).
+@dataclass(frozen=True)
+class Group:
+    """The links of one property in one direction: ``total`` of them in the whole dataset."""
 
-    The last blank node of each branch is ``?s`` itself rather than BIND-ed to it: Virtuoso's
-    SPARQL compiler fails ("sparp_gp_deprecate") on BIND of a variable under an isBlank filter.
-    """
-    branches = [f"{{ VALUES ?s {{ <{iri}> }} ?s ?p ?o }}"]
-    for depth in range(1, _BNODE_DEPTH + 1):
-        nodes = [f"<{iri}>", *(f"?b{d}" for d in range(1, depth)), "?s"]
-        hops = " ".join(
-            f"{nodes[d]} ?q{d + 1} {nodes[d + 1]} . FILTER(isBlank({nodes[d + 1]}))"
-            for d in range(depth)
-        )
-        branches.append(f"{{ {hops} ?s ?p ?o }}")
-    return " UNION ".join(branches)
-
-
-def rdf_description(store: Store, iri: str) -> list[ox.Triple]:
-    """The resource's RDF: its triples, its blank-node closure and incoming IRI links."""
-    result = store.query(
-        "CONSTRUCT { ?s ?p ?o . ?in ?ip ?me } WHERE { "
-        f"{{ {_closure_pattern(iri)} }} UNION "
-        f"{{ BIND(<{iri}> AS ?me) ?in ?ip <{iri}> FILTER(isIRI(?in)) }} }}"
-    )
-    assert isinstance(result, GraphResult)
-    seen: dict[ox.Triple, None] = {}
-    for t in result:
-        seen.setdefault(t, None)
-    return list(seen)
+    direction: str  # out | in | via
+    predicate: str
+    total: int
 
 
 @dataclass
@@ -54,18 +45,16 @@ class Value:
     """One object (or subject, for incoming links) as shown on a page."""
 
     kind: str  # iri | literal | bnode
-    text: str
-    href: str | None = None
+    text: str  # the IRI, the literal's lexical form, or _:label
     label: str | None = None
     compact: str | None = None
     lang: str | None = None
-    datatype: str | None = None
-    datatype_href: str | None = None
+    datatype: str | None = None  # the datatype IRI, unless xsd:string / rdf:langString
     rows: list[PropertyRow] = field(default_factory=list)  # blank node content
     quote: str | None = None  # evidence: the verbatim quote
     source: Value | None = None  # evidence: the source document
     supports: list[Value] = field(default_factory=list)  # evidence: supported properties
-    via: str | None = None  # incoming through a blank node: the property chain
+    via: str | None = None  # incoming through a blank node: the property that reaches it
 
 
 @dataclass
@@ -73,153 +62,292 @@ class PropertyRow:
     predicate: str
     compact: str
     label: str | None
-    href: str | None
     values: list[Value]
+    total: int = 0  # links of this property in this direction (all pages)
+    first: int = 0  # index of the first value shown
 
 
 @dataclass
 class Description:
+    """Everything one page about ``iri`` shows; ``triples`` is the same page as RDF."""
+
     iri: str
     label: str
+    page: int
+    per_page: int
+    pages: int  # the last page number
     types: list[Value]
     rows: list[PropertyRow]
     incoming: list[PropertyRow]
-    incoming_truncated: bool
     graphs: list[Value]
+    chainable: bool
+    triples: list[ox.Triple]
 
     @property
     def exists(self) -> bool:
         return bool(self.rows or self.incoming or self.types)
 
+    @property
+    def total_links(self) -> int:
+        return sum(r.total for r in (*self.rows, *self.incoming))
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
-
-def describe(store: Store, iri: str) -> Description:
-    """Everything a page about ``iri`` shows; ``exists`` is False if the store never names it."""
-    out = store.query(f"SELECT ?s ?p ?o WHERE {{ {_closure_pattern(iri)} }}")
-    assert isinstance(out, SelectResult)
-    by_subject: dict[str, dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]]] = {}
-    for s, p, o in out:
-        if not isinstance(s, ox.NamedNode | ox.BlankNode) or not isinstance(p, ox.NamedNode):
-            continue
-        if o is None or isinstance(o, ox.Triple):
-            continue
-        key = s.value if isinstance(s, ox.NamedNode) else "_:" + s.value
-        values = by_subject.setdefault(key, {}).setdefault(p.value, [])
-        if o not in values:
-            values.append(o)
-
-    inc = store.query(
-        "SELECT ?s ?p ?via WHERE { "
-        f"{{ ?s ?p <{iri}> FILTER(isIRI(?s)) }} UNION "
-        f"{{ ?b ?p <{iri}> . FILTER(isBlank(?b)) ?s ?via ?b . FILTER(isIRI(?s)) }} UNION "
-        f"{{ ?b ?p <{iri}> . FILTER(isBlank(?b)) ?b2 ?q ?b . FILTER(isBlank(?b2)) "
-        "?s ?via ?b2 . FILTER(isIRI(?s)) } "
-        f"}} LIMIT {MAX_INCOMING + 1}"
+def describe(view: Store, iri: str, page: int = 1, per_page: int = PER_PAGE) -> Description:
+    """The ``page``-th page of the description of ``iri`` (a read task)."""
+    groups = _groups(view, iri)
+    offset = (page - 1) * per_page
+    shown = [g for g in groups if g.total > offset]
+    rows = _values(view, iri, shown, offset, per_page) if shown else []
+    closure: dict[str, dict[str, list[Node]]] = {}
+    links: dict[tuple[str, str], list[tuple[Node, str | None]]] = {}
+    for d, p, o, via, extra in rows:
+        bucket = links.setdefault((d, p), [])
+        if (o, via) not in bucket:
+            bucket.append((o, via))
+        for s, p2, o2 in extra:
+            objs = closure.setdefault(s, {}).setdefault(p2, [])
+            if o2 not in objs:
+                objs.append(o2)
+    names = labels(view, _iris(iri, links, closure))
+    build = _Builder(iri, names, closure)
+    pages = max((math.ceil(g.total / per_page) for g in groups), default=1)
+    own = {p: [o for o, _ in vs] for (d, p), vs in links.items() if d == "out"}
+    types = [build.iri_value(t.value) for t in own.get(RDF_TYPE, []) if isinstance(t, ox.NamedNode)]
+    by_group = {(g.direction, g.predicate): g for g in shown}
+    out_rows = build.rows(
+        {p: v for p, v in own.items() if p != RDF_TYPE}, 1, by_group, offset, "out"
     )
-    assert isinstance(inc, SelectResult)
-    incoming_raw: list[tuple[str, str, str | None]] = []
-    for s, p, via in inc:
-        if isinstance(s, ox.NamedNode) and isinstance(p, ox.NamedNode):
-            item = (p.value, s.value, via.value if isinstance(via, ox.NamedNode) else None)
-            if item not in incoming_raw:
-                incoming_raw.append(item)
-    truncated = len(incoming_raw) > MAX_INCOMING
-    incoming_raw = incoming_raw[:MAX_INCOMING]
+    return Description(
+        iri=iri,
+        label=names.get(iri) or local_name(iri),
+        page=page,
+        per_page=per_page,
+        pages=max(pages, 1),
+        types=types,
+        rows=out_rows,
+        incoming=build.incoming(links, by_group, offset),
+        graphs=[build.iri_value(g) for g in _graphs(view, iri)],
+        chainable=_chainable(view, iri),
+        triples=_triples(iri, links, closure),
+    )
 
-    graphs_result = store.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}")
-    assert isinstance(graphs_result, SelectResult)
-    graph_iris = sorted(g.value for (g,) in graphs_result if isinstance(g, ox.NamedNode))
 
-    iris: set[str] = {iri, *graph_iris}
-    for props in by_subject.values():
-        for prop_iri, objs in props.items():
-            iris.add(prop_iri)
-            iris.update(obj.value for obj in objs if isinstance(obj, ox.NamedNode))
-    for prop_iri, subject_iri, via_iri in incoming_raw:
-        iris.update(x for x in (prop_iri, subject_iri, via_iri) if x)
-    names = labels(store, iris)
+def _groups(view: Store, iri: str) -> list[Group]:
+    """How many links each (direction, property) has: one grouped count."""
+    result = view.query(
+        "SELECT ?d ?p (COUNT(*) AS ?n) WHERE { "
+        f'{{ VALUES ?d {{ "out" }} <{iri}> ?p ?o }} UNION '
+        f'{{ VALUES ?d {{ "in" }} ?s ?p <{iri}> FILTER(isIRI(?s)) }} UNION '
+        f'{{ VALUES ?d {{ "via" }} ?b ?p <{iri}> FILTER(isBlank(?b)) }} '
+        "} GROUP BY ?d ?p"
+    )
+    assert isinstance(result, SelectResult)
+    groups = [
+        Group(d.value, p.value, int(n.value))
+        for d, p, n in result
+        if isinstance(d, ox.Literal) and isinstance(p, ox.NamedNode) and isinstance(n, ox.Literal)
+    ]
+    return sorted(groups, key=lambda g: (_DIRECTIONS.index(g.direction), g.predicate))
 
-    def iri_value(v: str) -> Value:
-        return Value("iri", v, href(v), names.get(v), compact(v))
 
-    def term_value(o: ox.NamedNode | ox.BlankNode | ox.Literal, depth: int) -> Value:
+# The blank nodes below an outgoing value (evidence, its quote selector), three levels deep.
+# (Filters after the patterns and no BIND: Virtuoso's compiler fails on other arrangements.)
+_CLOSURE = """OPTIONAL { ?o ?p2 ?o2 FILTER(?d = "out" && isBlank(?o))
+    OPTIONAL { ?o2 ?p3 ?o3 FILTER(isBlank(?o2))
+      OPTIONAL { ?o3 ?p4 ?o4 FILTER(isBlank(?o3)) } } }"""
+
+
+def _branch(iri: str, g: Group, offset: int, per_page: int) -> str:
+    """The values of one group on this page, as one UNION branch binding ?d ?p ?o (?via)."""
+    p = f"<{g.predicate}>"
+    if g.direction == "out":
+        pattern = f"<{iri}> {p} ?o"
+    elif g.direction == "in":
+        pattern = f"?o {p} <{iri}> FILTER(isIRI(?o))"
+    else:  # the IRI subjects that reach the resource through a blank node (one or two hops)
+        pattern = (
+            f"?b {p} <{iri}> FILTER(isBlank(?b)) "
+            "{ ?o ?via ?b FILTER(isIRI(?o)) } UNION "
+            "{ ?b2 ?q ?b FILTER(isBlank(?b2)) ?o ?via ?b2 FILTER(isIRI(?o)) }"
+        )
+    window = f"LIMIT {per_page}" + (f" OFFSET {offset}" if offset else "")
+    return (
+        f"{{ {{ SELECT ?o ?via WHERE {{ {pattern} }} {window} }} "
+        f'VALUES (?p ?d) {{ ({p} "{g.direction}") }} }}'
+    )
+
+
+def _values(
+    view: Store, iri: str, groups: list[Group], offset: int, per_page: int
+) -> list[tuple[str, str, Node, str | None, list[tuple[str, str, Node]]]]:
+    """(direction, property, value, via, blank-node triples below the value) for the page."""
+    branches = " UNION ".join(_branch(iri, g, offset, per_page) for g in groups)
+    result = view.query(
+        f"SELECT ?d ?p ?o ?via ?p2 ?o2 ?p3 ?o3 ?p4 ?o4 WHERE {{ {branches} {_CLOSURE} }}"
+    )
+    assert isinstance(result, SelectResult)
+    rows = []
+    for d, p, o, via, p2, o2, p3, o3, p4, o4 in result:
+        if not isinstance(d, ox.Literal) or not isinstance(p, ox.NamedNode):
+            continue
+        if not isinstance(o, ox.NamedNode | ox.BlankNode | ox.Literal):
+            continue
+        extra: list[tuple[str, str, Node]] = []
+        for s, pp, oo in ((o, p2, o2), (o2, p3, o3), (o3, p4, o4)):
+            ok = isinstance(oo, ox.NamedNode | ox.BlankNode | ox.Literal)
+            if isinstance(s, ox.BlankNode) and isinstance(pp, ox.NamedNode) and ok:
+                extra.append((s.value, pp.value, oo))  # type: ignore[arg-type]
+        via_iri = via.value if isinstance(via, ox.NamedNode) else None
+        rows.append((d.value, p.value, o, via_iri, extra))
+    return rows
+
+
+def _iris(
+    iri: str,
+    links: dict[tuple[str, str], list[tuple[Node, str | None]]],
+    closure: dict[str, dict[str, list[Node]]],
+) -> set[str]:
+    found = {iri}
+    for (_, p), values in links.items():
+        found.add(p)
+        found.update(o.value for o, _ in values if isinstance(o, ox.NamedNode))
+        found.update(via for _, via in values if via)
+    for props in closure.values():
+        found.update(props)
+        found.update(
+            o.value for objs in props.values() for o in objs if isinstance(o, ox.NamedNode)
+        )
+    return found
+
+
+def _graphs(view: Store, iri: str) -> list[str]:
+    """The named graphs that state something about ``iri`` (each found by its first triple)."""
+    names = view.graph_names()
+    if not names:
+        return []
+    values = " ".join(f"<{g}>" for g in names)
+    exists = f"FILTER EXISTS {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}"
+    result = view.query(f"SELECT ?g WHERE {{ VALUES ?g {{ {values} }} {exists} }}")
+    assert isinstance(result, SelectResult)
+    return sorted(g.value for (g,) in result if isinstance(g, ox.NamedNode))
+
+
+def _chainable(view: Store, iri: str) -> bool:
+    """Whether the resource has an accountability chain page (a finding, or what answers one)."""
+    result = view.query(
+        f"PREFIX cpkg: <{CPKG}> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+        f"ASK {{ {{ <{iri}> a/rdfs:subClassOf* cpkg:Finding }} UNION "
+        f"{{ <{iri}> cpkg:answersFinding ?f }} }}"
+    )
+    return isinstance(result, AskResult) and result.value
+
+
+def _triples(
+    iri: str,
+    links: dict[tuple[str, str], list[tuple[Node, str | None]]],
+    closure: dict[str, dict[str, list[Node]]],
+) -> list[ox.Triple]:
+    """The page as RDF: its outgoing and direct incoming links and the blank nodes below."""
+    me = ox.NamedNode(iri)
+    out: dict[ox.Triple, None] = {}
+    for (d, p), values in links.items():
+        for o, _ in values:
+            if d == "out":
+                out[ox.Triple(me, ox.NamedNode(p), o)] = None
+            elif d == "in" and isinstance(o, ox.NamedNode):
+                out[ox.Triple(o, ox.NamedNode(p), me)] = None
+    for s, props in closure.items():
+        for p, objs in props.items():
+            for o in objs:
+                out[ox.Triple(ox.BlankNode(s), ox.NamedNode(p), o)] = None
+    return list(out)
+
+
+class _Builder:
+    """Turns terms into page values: labels, compact names, evidence quotes, nested blank nodes."""
+
+    def __init__(self, iri: str, names: dict[str, str], closure: dict[str, dict[str, list[Node]]]):
+        self.iri = iri
+        self.names = names
+        self.closure = closure
+
+    def iri_value(self, v: str) -> Value:
+        return Value("iri", v, self.names.get(v), compact(v))
+
+    def term(self, o: Node, depth: int) -> Value:
         if isinstance(o, ox.NamedNode):
-            return iri_value(o.value)
+            return self.iri_value(o.value)
         if isinstance(o, ox.Literal):
             dt = o.datatype.value
-            show_dt = None if dt in (_XSD_STRING, _LANG_STRING) else dt
-            return Value(
-                "literal",
-                o.value,
-                lang=o.language,
-                datatype=compact(show_dt) if show_dt else None,
-                datatype_href=href(show_dt) if show_dt else None,
-            )
+            shown = None if dt in (_XSD_STRING, _LANG_STRING) else dt
+            return Value("literal", o.value, lang=o.language, datatype=shown)
+        props = self.closure.get(o.value, {})
         node = Value("bnode", "_:" + o.value)
-        props = by_subject.get("_:" + o.value, {})
-        if depth < _BNODE_DEPTH + 1:
-            node.rows = rows_for(props, depth + 1)
-        exact = _path_literal(props, OA + "hasSelector", OA + "exact")
+        if depth <= 3:
+            node.rows = self.rows(props, depth + 1)
+        exact = self._path_literal(props, OA + "hasSelector", OA + "exact")
         if exact is not None:
             node.quote = exact
             src = [s for s in props.get(OA + "hasSource", []) if isinstance(s, ox.NamedNode)]
-            node.source = iri_value(src[0].value) if src else None
+            node.source = self.iri_value(src[0].value) if src else None
             node.supports = [
-                iri_value(s.value)
+                self.iri_value(s.value)
                 for s in props.get(CPKG + "supports", [])
                 if isinstance(s, ox.NamedNode)
             ]
         return node
 
-    def _path_literal(
-        props: dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]], first: str, second: str
-    ) -> str | None:
+    def _path_literal(self, props: dict[str, list[Node]], first: str, second: str) -> str | None:
         for b in props.get(first, []):
             if isinstance(b, ox.BlankNode):
-                for lit in by_subject.get("_:" + b.value, {}).get(second, []):
+                for lit in self.closure.get(b.value, {}).get(second, []):
                     if isinstance(lit, ox.Literal):
                         return lit.value
         return None
 
-    def rows_for(
-        props: dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]], depth: int
+    def rows(
+        self,
+        props: dict[str, list[Node]],
+        depth: int,
+        groups: dict[tuple[str, str], Group] | None = None,
+        offset: int = 0,
+        direction: str = "out",
     ) -> list[PropertyRow]:
-        rows = []
-        for p in sorted(props, key=lambda p: (p != RDF_TYPE, names.get(p) or compact(p))):
-            values = [term_value(o, depth) for o in props[p]]
+        out = []
+        for p in sorted(props, key=lambda p: (p != RDF_TYPE, self.names.get(p) or compact(p))):
+            values = [self.term(o, depth) for o in props[p]]
             values.sort(key=lambda v: (v.kind, (v.label or v.text).lower()))
-            rows.append(PropertyRow(p, compact(p), names.get(p), href(p), values))
-        return rows
+            group = (groups or {}).get((direction, p))
+            total = group.total if group else len(values)
+            out.append(
+                PropertyRow(p, compact(p), self.names.get(p), values, total, offset if group else 0)
+            )
+        return out
 
-    own = by_subject.get(iri, {})
-    types = [iri_value(t.value) for t in own.get(RDF_TYPE, []) if isinstance(t, ox.NamedNode)]
-    rows = rows_for({p: v for p, v in own.items() if p != RDF_TYPE}, 1)
-
-    grouped: dict[str, list[Value]] = {}
-    for prop_iri, subject_iri, via_iri in incoming_raw:
-        v = iri_value(subject_iri)
-        if via_iri:
-            v.via = names.get(via_iri) or compact(via_iri)
-        grouped.setdefault(prop_iri, []).append(v)
-    incoming = [
-        PropertyRow(
-            p,
-            compact(p),
-            names.get(p),
-            href(p),
-            sorted(vs, key=lambda v: (v.label or v.text).lower()),
+    def incoming(
+        self,
+        links: dict[tuple[str, str], list[tuple[Node, str | None]]],
+        groups: dict[tuple[str, str], Group],
+        offset: int,
+    ) -> list[PropertyRow]:
+        """Incoming links, direct and through blank nodes, one row per (direction, property)."""
+        rows = []
+        for (d, p), values in links.items():
+            if d == "out":
+                continue
+            shown = []
+            for o, via in values:
+                if isinstance(o, ox.NamedNode):
+                    v = self.iri_value(o.value)
+                    v.via = (self.names.get(via) or compact(via)) if via else None
+                    shown.append(v)
+            shown.sort(key=lambda v: (v.label or v.text).lower())
+            g = groups[(d, p)]
+            rows.append(PropertyRow(p, compact(p), self.names.get(p), shown, g.total, offset))
+        return sorted(
+            rows,
+            key=lambda r: (
+                r.label or r.compact,
+                r.values[0].via is not None if r.values else False,
+            ),
         )
-        for p, vs in sorted(grouped.items(), key=lambda kv: names.get(kv[0]) or compact(kv[0]))
-    ]
-    return Description(
-        iri=iri,
-        label=names.get(iri) or local_name(iri),
-        types=types,
-        rows=rows,
-        incoming=incoming,
-        incoming_truncated=truncated,
-        graphs=[iri_value(g) for g in graph_iris],
-    )

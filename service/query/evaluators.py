@@ -78,6 +78,12 @@ def _read_exact_blocking(fd: int, size: int) -> bytes | None:
 
 
 def _receive(fd: int, deadline: float | None, timeout: float | None) -> tuple[bytes, object]:
+    """Read one framed message and unpickle it (see ``_receive_raw``)."""
+    kind, raw = _receive_raw(fd, deadline, timeout)
+    return kind, pickle.loads(raw)
+
+
+def _receive_raw(fd: int, deadline: float | None, timeout: float | None) -> tuple[bytes, bytes]:
     """Read one framed message, raising QueryTimeout at ``deadline``, StoreError on EOF."""
     buf = bytearray()
     need = _HEADER.size
@@ -101,7 +107,7 @@ def _receive(fd: int, deadline: float | None, timeout: float | None) -> tuple[by
             kind, size = _HEADER.unpack_from(buf)
             need = _HEADER.size + size
             continue
-        return kind, pickle.loads(bytes(buf[_HEADER.size : need]))
+        return kind, bytes(buf[_HEADER.size : need])
 
 
 def _send_stream(fd: int, answer: Streamed, timeout: float | None) -> None:
@@ -249,21 +255,29 @@ class EvaluatorPool:
 
     def run(self, payload: Any, timeout: float | None) -> Any:
         """``handler(payload)`` in an evaluator; QueryTimeout (and a killed child) past timeout."""
+        answer = self.run_raw(payload, timeout)
+        return answer if isinstance(answer, Streamed) else pickle.loads(answer)
+
+    def run_raw(self, payload: Any, timeout: float | None) -> bytes | Streamed:
+        """Like ``run``, but a whole answer comes back still pickled: the caller can keep the
+        bytes (e.g. in a cache, where their length is the entry's size) and unpickle copies."""
         ev = self._acquire()
         started = time.monotonic()
         deadline = None if timeout is None else started + timeout
         try:
             _send(ev.to_child, b"q", (payload, timeout))
-            kind, value = _receive(ev.from_child, deadline, timeout)
+            kind, raw = _receive_raw(ev.from_child, deadline, timeout)
         except BaseException:
             self._discard(ev)
             raise
         if kind == b"h":
             left = None if timeout is None else timeout - (time.monotonic() - started)
-            return Streamed(value, self._chunks(ev, timeout, left))
+            return Streamed(pickle.loads(raw), self._chunks(ev, timeout, left))
         ev.uses += 1
         self._release(ev)
-        return _unpack(kind, value)
+        if kind == b"e":
+            _unpack(kind, pickle.loads(raw))
+        return raw
 
     def _chunks(self, ev: _Evaluator, timeout: float | None, left: float | None) -> Iterator[bytes]:
         """A streamed answer's chunks; the evaluator is released at the end (killed if the
@@ -290,11 +304,15 @@ class EvaluatorPool:
             else:
                 self._discard(ev)
 
-    def close(self) -> None:
-        """Stop all idle evaluators (busy ones are stopped when their query ends)."""
+    def close(self, *, busy: bool = False) -> None:
+        """Stop all idle evaluators, and with ``busy`` the ones answering a query too (at
+        shutdown: their requests then fail at once instead of running on)."""
+        if os.getpid() != self.owner:
+            return
         with self._mutex:
             idle, self._idle = self._idle, []
-        for ev in idle:
+            running = [ev for ev in self._all.values() if ev not in idle] if busy else []
+        for ev in idle + running:
             self._discard(ev)
 
     def _acquire(self) -> _Evaluator:

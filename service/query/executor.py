@@ -1,86 +1,328 @@
-"""Evaluate reads under the time limit: in killable forked children for the embedded store.
+"""The one read path: every store read of every route, the chain API and the CLI passes here.
 
-SPARQL queries go to a per-process ``EvaluatorPool`` (long-lived children, ~0.1 ms overhead);
-other reads (Graph Store GET) use a one-shot ``run_forked``. Stores that cannot be forked
-(remote) enforce the time limit themselves through ``Store.query(timeout=...)``.
+A read is a *task*: a module-level function ``fn(view, *args)`` whose arguments (and answer) can
+be pickled. ``Executor.read(principal, fn, *args)`` runs it and, in this one place, applies
+
+- **access control**: the task sees the store only as ``principal`` may (``ScopedStore``);
+- **the time limit**: on the embedded store the task runs in a forked evaluator that is killed
+  at ``CPKG_QUERY_TIMEOUT`` (pyoxigraph cannot cancel a query); a remote store gets the time
+  left with each query;
+- **the result cap**: every query result and graph read is counted against
+  ``CPKG_MAX_RESULTS`` (``ResultTooLarge``, never silent truncation);
+- **the fork lock**: evaluators are forked under the store's fork guard, so none inherits a
+  half-applied write;
+- **the answer cache**: answers are kept per (task, arguments, principal) at the store's
+  *generation*, which every write bumps, so no answer computed before a write is served after it.
+
+The store itself is wrapped so that it refuses to be read anywhere else (``OutsideExecutor``):
+a route cannot bypass these guarantees, even by accident. Writes (SPARQL Update, Graph Store)
+go through ``update``/``write_graph``, where access control is decided the same way.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import pickle
 import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
-from typing import IO, TypeVar
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import IO, Any, NamedTuple, TypeVar, cast
 
-from flask import Flask, current_app
+import pyoxigraph as ox
 
 from service.config import Settings
-from service.protocol import negotiate
-from service.protocol.serializers import result_kind, serialize_chunks
-from service.query.access import ScopedStore, backing_store
-from service.query.cache import CacheKey, QueryCache
-from service.query.evaluators import EvaluatorPool, Streamed, run_forked
-from service.store.base import Store
-from service.store.embedded import EmbeddedStore
-from service.web.context import get_base_store, get_settings, get_store
+from service.errors import OutsideExecutor, QueryTimeout, ResultTooLarge
+from service.query.access import (
+    ANONYMOUS,
+    Principal,
+    ScopedStore,
+    plan_user_update,
+    refuse_load,
+    write_refusal,
+)
+from service.query.cache import QueryCache
+from service.query.evaluators import EvaluatorPool, Streamed
+from service.store.base import (
+    UNION,
+    Dataset,
+    GraphName,
+    GraphResult,
+    QueryResult,
+    SelectResult,
+    Store,
+)
 
 T = TypeVar("T")
-POOL_KEY = "cpkg.evaluators"
-CACHE_KEY = "cpkg.query-cache"
 CHUNK_BYTES = 256 * 1024  # pieces of a streamed answer
-SPOOL_MEMORY_BYTES = 8 * 1024 * 1024  # a larger answer being streamed waits in a temporary file
+SPOOL_MEMORY_BYTES = 8 * 1024 * 1024  # a larger streamed answer waits in a temporary file
+
+_INSIDE: ContextVar[bool] = ContextVar("cpkg_inside_executor", default=False)
 
 
-@dataclass(frozen=True)
-class QueryJob:
-    """Everything an evaluator needs to answer one query (picklable).
+@contextlib.contextmanager
+def _inside() -> Iterator[None]:
+    token = _INSIDE.set(True)
+    try:
+        yield
+    finally:
+        _INSIDE.reset(token)
 
-    ``default_graphs``/``named_graphs`` are the *resolved* dataset the caller may see
-    (``ScopedStore.dataset``), never empty: the evaluator runs the query over exactly these,
-    and anything keyed on a job (e.g. a result cache) is thereby keyed on what the caller sees.
+
+class ReadKey(NamedTuple):
+    """What makes two reads' answers identical: the task, its arguments, who asks, and the
+    store generation they were computed at."""
+
+    version: int
+    task: str
+    args: tuple[Any, ...]
+    principal: str
+
+    @property
+    def nbytes(self) -> int:
+        return len(self.task) + sum(len(str(a)) for a in self.args) + len(self.principal)
+
+
+class Executor:
+    """Runs reads and writes against one store with every guarantee applied (module docstring).
+
+    Thread-safe. Belongs to a process: after a fork, the pool of evaluators starts afresh.
     """
 
-    text: str
-    default_graphs: tuple[str, ...]
-    named_graphs: tuple[str, ...]
-    accept: str | None
-    format: str | None
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self.store = cast(Store, GatedStore(store))
+        self.settings = settings
+        self.timeout = settings.query_timeout if settings.query_timeout > 0 else None
+        cacheable = store.generation is not None
+        self.cache = QueryCache[ReadKey](
+            settings.cache_bytes if cacheable else 0,
+            version_source=lambda: store.generation or 0,
+        )
+        self._pool: EvaluatorPool | None = None
+        self._pool_lock = threading.Lock()
+        self._write_lock = getattr(store, "lock", None) or threading.RLock()
+
+    # -- what the store is at -----------------------------------------------------------------
+
+    @property
+    def generation(self) -> int | None:
+        """Bumped by every write; None when the store can change behind our back (remote)."""
+        return self._store.generation
+
+    @property
+    def modified(self) -> float | None:
+        """When the data last changed, if the store knows."""
+        return self._store.modified
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def read(
+        self,
+        principal: Principal,
+        fn: Callable[..., T],
+        *args: Any,
+        cache: bool = True,
+    ) -> T:
+        """``fn(view, *args)`` under every guarantee; answers are cached unless ``cache`` is
+        False or the answer is streamed (``Streamed``)."""
+        key = None
+        if cache and self.cache.enabled:
+            key = ReadKey(self.cache.version, _task_name(fn), args, principal.key)
+            hit = self.cache.get(key)
+            if hit is not None:
+                return pickle.loads(hit.body)
+        if self._store.forkable:
+            raw = self._evaluators().run_raw((principal, fn, args), self.timeout)
+            if isinstance(raw, Streamed):
+                return raw  # type: ignore[return-value]
+            if key is not None:
+                self.cache.put(key, raw)
+            return pickle.loads(raw)
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        return _evaluate(self._store, self.settings, (principal, fn, args), deadline)
+
+    def _evaluators(self) -> EvaluatorPool:
+        with self._pool_lock:
+            if self._pool is None:
+                fork_guard = getattr(self._store, "fork_guard", None)
+                self._pool = EvaluatorPool(
+                    functools.partial(_evaluate, self._store, self.settings),
+                    generation=lambda: self._store.generation or 0,
+                    lock=fork_guard() if fork_guard is not None else None,
+                    max_idle=max(2, self.settings.threads),
+                )
+            return self._pool
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def update(self, principal: Principal, sparql: str) -> None:
+        """A SPARQL Update: the admin's as it is; a user's only if its *effect* stays within
+        the user's own graphs (planned on a scratch copy by a read, applied in one write)."""
+        if principal.admin:
+            with _inside():
+                self._store.update(sparql)
+            return
+        if principal.name is None:
+            raise write_refusal(principal, ["(any graph)"])
+        refuse_load(sparql)
+        with self._write_lock:  # no other write between the plan and its application
+            refused, ops = self.read(principal, plan_user_update, sparql, cache=False)
+            if refused:
+                raise write_refusal(principal, refused)
+            if ops:
+                with _inside():
+                    self._store.update(ops)
+
+    def write_graph(
+        self, principal: Principal, method: str, graph: GraphName, triples: list[ox.Triple]
+    ) -> bool:
+        """A Graph Store write (PUT replace, POST add, DELETE); whether the graph existed."""
+        with _inside():
+            view = ScopedStore(self._store, principal)
+            if method == "PUT":
+                return view.replace_graph(graph, triples)
+            if method == "POST":
+                return view.add_to_graph(graph, triples)
+            return view.delete_graph(graph)
+
+    def close(self, *, busy: bool = False) -> None:
+        """Stop the evaluators (with ``busy``, also those answering a request: shutdown)."""
+        if self._pool is not None:
+            self._pool.close(busy=busy)
 
 
-def execute(store: Store, settings: Settings, job: QueryJob) -> tuple[str, bytes] | Streamed:
-    """Evaluate, negotiate on the actual result kind, serialize: (content type, body); or, for
-    an answer over ``stream_after_bytes``, ``Streamed((content type, length), chunks)``.
+def _task_name(fn: Callable[..., Any]) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
 
-    A large answer is written to a spooled temporary file (memory, then disk) and streamed from
-    there: every error (a result over ``max_results``, the time limit) happens before the first
-    byte is sent, so it is an ordinary error response, and the exact Content-Length is known, so
-    a client can always tell a cut-off transfer from a whole answer. (A failure half-way through
-    a chunked response would reach clients as a complete, shorter answer under granian.)"""
-    result = store.query(
-        job.text,
-        default_graphs=job.default_graphs or None,
-        named_graphs=job.named_graphs or None,
-        timeout=settings.query_timeout,
-    )
-    fmt = negotiate(result_kind(result), job.accept, job.format)
-    limit = settings.max_results if settings.max_results > 0 else None
-    pieces = serialize_chunks(result, fmt.media_type, max_results=limit)
-    first = bytearray()
-    for piece in pieces:
-        first += piece
-        if len(first) > settings.stream_after_bytes:
-            spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115
-            try:
-                spool.write(first)
-                for more in pieces:
-                    spool.write(more)
-                length = spool.tell()
-                spool.seek(0)
-            except BaseException:
-                spool.close()
-                raise
-            return Streamed((fmt.content_type, length), _read_chunks(spool))
-    return fmt.content_type, bytes(first)
+
+def _evaluate(
+    store: Store,
+    settings: Settings,
+    payload: tuple[Principal, Callable[..., T], tuple[Any, ...]],
+    deadline: float | None = None,
+) -> T:
+    """Run one task: in a forked evaluator (embedded store) or in the caller's thread."""
+    principal, fn, args = payload
+    with _inside():
+        view = ReadView(ScopedStore(store, principal), settings, deadline)
+        return fn(view, *args)
+
+
+class ReadView(Store):
+    """What a task sees: the caller's view of the store (access control) with the result cap
+    and, where the store cannot be killed, the time left passed to every query. Read-only."""
+
+    def __init__(self, scoped: ScopedStore, settings: Settings, deadline: float | None) -> None:
+        self.scoped = scoped
+        self.settings = settings
+        self.principal = scoped.principal
+        self.deadline = deadline
+        self.forkable = scoped.forkable
+        self.generation = scoped.base.generation
+        self.modified = scoped.base.modified
+        self.cap = settings.max_results if settings.max_results > 0 else None
+
+    def _left(self) -> float | None:
+        if self.deadline is None:
+            return None
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            limit = self.settings.query_timeout
+            raise QueryTimeout(
+                f"this request took longer than the {limit:g} s limit and was stopped; "
+                "make it more selective"
+            )
+        return left
+
+    def query(
+        self, sparql: str, dataset: Dataset = UNION, timeout: float | None = None
+    ) -> QueryResult:
+        result = self.scoped.query(sparql, dataset, timeout=self._left())
+        if isinstance(result, SelectResult):
+            result.rows = capped(result.rows, self.cap, "rows")
+        elif isinstance(result, GraphResult):
+            result.triples = capped(result.triples, self.cap, "triples")
+        return result
+
+    def get_graph(self, graph: GraphName) -> list[ox.Triple]:
+        self._left()
+        triples = self.scoped.get_graph(graph)
+        if self.cap is not None and len(triples) > self.cap:
+            raise ResultTooLarge(
+                f"the graph has more than {self.cap} triples, the limit of this endpoint; "
+                "use a SPARQL query with LIMIT/OFFSET"
+            )
+        return triples
+
+    def graph_names(self) -> list[str]:
+        return self.scoped.graph_names()
+
+    def graph_exists(self, graph: GraphName) -> bool:
+        return self.scoped.graph_exists(graph)
+
+    def triple_count(self) -> int:
+        return self.scoped.triple_count()
+
+    def quads(self) -> Iterator[ox.Quad]:
+        return self.scoped.quads()
+
+
+def capped(items: Iterable[T], limit: int | None, what: str) -> Iterator[T]:
+    """``items``, raising ResultTooLarge when there are more than ``limit``."""
+    for count, item in enumerate(items, 1):
+        if limit is not None and count > limit:
+            raise ResultTooLarge(
+                f"the result has more than {limit} {what}, the limit of this endpoint; "
+                "add LIMIT/OFFSET to page through it"
+            )
+        yield item
+
+
+class GatedStore:
+    """The store as everything outside the executor holds it: any use of it is refused unless
+    the executor is running it (``OutsideExecutor``)."""
+
+    def __init__(self, store: Store) -> None:
+        object.__setattr__(self, "_wrapped", store)
+
+    def __getattr__(self, name: str) -> Any:
+        if not _INSIDE.get():
+            raise OutsideExecutor(
+                f"store.{name} was used outside the executor; read through "
+                "Executor.read(principal, task, ...) so that the time limit, result cap, "
+                "access control and cache apply (service/query/executor.py)"
+            )
+        return getattr(object.__getattribute__(self, "_wrapped"), name)
+
+
+# -- answers too large to hold: spooled, then streamed ------------------------------------------
+
+
+@dataclass
+class Spool:
+    """A write target for a large answer: memory first, then a temporary file. ``finish``
+    gives its exact length and its chunks, so the answer is complete (every error raised)
+    before the first byte is sent, and a cut-off transfer is visible to the client."""
+
+    memory: int = SPOOL_MEMORY_BYTES
+
+    def __post_init__(self) -> None:
+        self.file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=self.memory)  # noqa: SIM115
+
+    def write(self, data: bytes) -> int:
+        return self.file.write(data)
+
+    def finish(self, head: Any) -> Streamed:
+        length = self.file.tell()
+        self.file.seek(0)
+        return Streamed((head, length), _read_chunks(self.file))
+
+    def discard(self) -> None:
+        self.file.close()
 
 
 def _read_chunks(spool: IO[bytes]) -> Iterator[bytes]:
@@ -89,95 +331,24 @@ def _read_chunks(spool: IO[bytes]) -> Iterator[bytes]:
             yield chunk
 
 
-def _timeout(settings: Settings) -> float | None:
-    return settings.query_timeout if settings.query_timeout > 0 else None
+def spooled(pieces: Iterable[bytes], head: Any, small: int | None) -> bytes | Streamed:
+    """The pieces joined when they add up to at most ``small`` bytes, else spooled and
+    streamed (``Streamed((head, length), chunks)``)."""
+    first = bytearray()
+    it = iter(pieces)
+    for piece in it:
+        first += piece
+        if small is not None and len(first) > small:
+            spool = Spool()
+            try:
+                spool.write(bytes(first))
+                for more in it:
+                    spool.write(more)
+            except BaseException:
+                spool.discard()
+                raise
+            return spool.finish(head)
+    return bytes(first)
 
 
-def evaluator_pool(app: Flask) -> EvaluatorPool:
-    """The app's evaluator pool (created on first use in each process)."""
-    pool = app.extensions.get(POOL_KEY)
-    if pool is None:
-        store, settings = get_base_store(app), get_settings(app)
-        assert isinstance(store, EmbeddedStore)
-        pool = EvaluatorPool(
-            lambda job: execute(store, settings, job),
-            generation=lambda: store.generation,
-            lock=store.fork_guard(),
-            max_idle=max(2, settings.threads),
-        )
-        app.extensions[POOL_KEY] = pool
-    return pool
-
-
-def resolve(store: Store, job: QueryJob) -> QueryJob:
-    """``job`` with the dataset the caller may see filled in (idempotent)."""
-    if not isinstance(store, ScopedStore):
-        return job
-    d, n = store.dataset(job.text, job.default_graphs, job.named_graphs)
-    return replace(job, default_graphs=d, named_graphs=n)
-
-
-def query_cache(app: Flask) -> QueryCache[CacheKey]:
-    """The app's cache of answers (one per process; service/query/cache.py).
-
-    Invalidated by every write to the embedded store (its ``generation`` counter). Remote
-    stores can be written by others, so their answers are not cached (``max_bytes=0``).
-    """
-    cache = app.extensions.get(CACHE_KEY)
-    if cache is None:
-        base, settings = get_base_store(app), get_settings(app)
-        if isinstance(base, EmbeddedStore):
-            cache = QueryCache[CacheKey](
-                settings.cache_bytes, version_source=lambda: base.generation
-            )
-        else:
-            cache = QueryCache[CacheKey](0)
-        app.extensions[CACHE_KEY] = cache
-    return cache
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A query's answer: the body whole, or (a large one) as chunks adding up to ``length``."""
-
-    content_type: str
-    body: bytes | Iterator[bytes]
-    length: int
-
-
-def run_query(job: QueryJob) -> Answer:
-    """Answer a query within ``query_timeout``, cached per dataset version; a large answer
-    comes as chunks (streamed, not cached).
-
-    The cache key is the *resolved* job (query, the graphs this caller may see, Accept, format),
-    so callers with different access never share an answer.
-    """
-    store, settings = get_store(), get_settings()
-    job = resolve(store, job)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    cache = query_cache(app)
-    if cache.enabled:
-        key = cache.key(job.text, job.default_graphs, job.named_graphs, job.accept, job.format)
-        hit = cache.get(key)
-        if hit is not None:
-            return Answer(hit.content_type, hit.body, len(hit.body))
-    if store.forkable:
-        answer = evaluator_pool(app).run(job, _timeout(settings))
-    else:
-        answer = execute(store, settings, job)
-    if isinstance(answer, Streamed):
-        content_type, length = answer.head
-        return Answer(content_type, answer.chunks, length)
-    content_type, body = answer
-    if cache.enabled:
-        cache.put(key, content_type, body)
-    return Answer(content_type, body, len(body))
-
-
-def guarded(store: Store, settings: Settings, fn: Callable[[], T]) -> T:
-    """``fn()`` with ``query_timeout`` enforced (one-shot fork for the embedded store)."""
-    if store.forkable:
-        base = backing_store(store)
-        lock = base.fork_guard() if isinstance(base, EmbeddedStore) else None
-        return run_forked(fn, _timeout(settings), lock)
-    return fn()
+__all__ = ["ANONYMOUS", "Executor", "ReadView", "Spool", "Streamed", "capped", "spooled"]

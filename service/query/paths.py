@@ -5,21 +5,20 @@ directions, so the store does the search and the shortest paths come first. rdf:
 structural evidence hops (cpkg:evidence, oa:hasSource, oa:hasSelector, cpkg:supports) and
 ontology bookkeeping (skos:inScheme, rdfs:domain, ...) are not followed, unless an endpoint is a
 class or a source document, when those hops are what connects it. The search is bounded by a
-time limit (a forked child that is killed on embedded stores, per-query timeouts on remote ones)
-and by a result limit.
+result limit, and, as a read task of the executor (service/query/executor.py), by the time limit.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from pyoxigraph import Literal, NamedNode
 
-from service.errors import QueryTimeout
-from service.query.chain import check_iri
+from service.errors import CpkgError, NotFound
+from service.query.chain import check_iri, resource_exists
+from service.query.labels import labels
 from service.store.base import AskResult, SelectResult, Store
-from service.vocab import PREFIXES
+from service.vocab import PREFIXES, compact
 
 DEFAULT_MAX = 4
 MAX_ALLOWED = 6
@@ -46,8 +45,8 @@ STRUCTURAL_PREDICATES = (
 )
 
 
-class PathRangeError(ValueError):
-    """``max`` is outside 1..MAX_ALLOWED."""
+class PathRangeError(CpkgError, ValueError):
+    """``max`` is outside 1..MAX_ALLOWED (HTTP 400)."""
 
 
 @dataclass(frozen=True)
@@ -97,22 +96,20 @@ def check_max(value: int | str | None) -> int:
     return n
 
 
-def _ask(store: Store, query: str, timeout: float | None) -> bool:
-    result = store.query(query, timeout=timeout)
+def _ask(store: Store, query: str) -> bool:
+    result = store.query(query)
     return isinstance(result, AskResult) and result.value
 
 
-def _excluded(store: Store, source: str, target: str, timeout: float | None) -> list[str]:
+def _excluded(store: Store, source: str, target: str) -> list[str]:
     """Predicates not to walk: type/structural hops, unless an endpoint needs them."""
     excluded = list(STRUCTURAL_PREDICATES)
     ends = f"VALUES ?end {{ <{source}> <{target}> }}"
-    if not _ask(store, f"ASK {{ {ends} ?x a ?end }}", timeout):
+    if not _ask(store, f"ASK {{ {ends} ?x a ?end }}"):
         excluded.append(TYPE)
     sources = f"<{_P['cpkg']}SourceDocument>"
     evidence = f"<{_P['cpkg']}Evidence>"
-    if not _ask(
-        store, f"ASK {{ {ends} ?end a ?c FILTER(?c IN ({sources}, {evidence})) }}", timeout
-    ):
+    if not _ask(store, f"ASK {{ {ends} ?end a ?c FILTER(?c IN ({sources}, {evidence})) }}"):
         excluded.extend(EVIDENCE_PREDICATES)
     return excluded
 
@@ -149,48 +146,8 @@ def path_query(source: str, target: str, length: int, excluded: list[str], limit
     )
 
 
-def _labels(store: Store, iris: set[str], timeout: float | None) -> dict[str, str]:
-    named = [i for i in iris if not i.startswith("_:")]
-    if not named:
-        return {}
-    values = " ".join(f"<{i}>" for i in sorted(named))
-    q = (
-        f"PREFIX rdfs: <{_P['rdfs']}> PREFIX skos: <{_P['skos']}> "
-        f"PREFIX dcterms: <{_P['dcterms']}> PREFIX foaf: <{_P['foaf']}> "
-        f"SELECT ?x (MIN(STR(?l)) AS ?label) WHERE {{ VALUES ?x {{ {values} }} "
-        "?x rdfs:label|skos:prefLabel|dcterms:title|foaf:name ?l "
-        'FILTER(lang(?l) = "en" || lang(?l) = "") } GROUP BY ?x'
-    )
-    result = store.query(q, timeout=timeout)
-    out: dict[str, str] = {}
-    if isinstance(result, SelectResult):
-        for x, label in result:
-            if isinstance(x, NamedNode) and isinstance(label, Literal):
-                out[x.value] = label.value
-    return out
-
-
-def _compact(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return iri
-
-
-def _search(
-    store: Store, source: str, target: str, max_length: int, limit: int, timeout: float | None
-) -> PathsResult:
-    deadline = None if timeout is None else time.monotonic() + timeout
-
-    def left() -> float | None:
-        if deadline is None:
-            return None
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise QueryTimeout(f"finding paths took longer than {timeout:g} s")
-        return remaining
-
-    excluded = _excluded(store, source, target, left())
+def _search(store: Store, source: str, target: str, max_length: int, limit: int) -> PathsResult:
+    excluded = _excluded(store, source, target)
     raw: list[list[tuple[str, str, str, str]]] = []  # per path: (from, predicate, dir, to)
     complete = True
     for length in range(1, max_length + 1):
@@ -198,7 +155,7 @@ def _search(
         if want <= 0:
             complete = False
             break
-        result = store.query(path_query(source, target, length, excluded, want + 1), timeout=left())
+        result = store.query(path_query(source, target, length, excluded, want + 1))
         if not isinstance(result, SelectResult):  # pragma: no cover - path_query is a SELECT
             raise TypeError("path query must be a SELECT")
         col = {v: i for i, v in enumerate(result.variables)}
@@ -219,15 +176,15 @@ def _search(
                 ]
             )
     iris = {x for path in raw for hop in path for x in (hop[0], hop[1], hop[3])}
-    labels = _labels(store, iris, left())
+    titles = labels(store, (i for i in iris if not i.startswith("_:")))
 
     def label(iri: str) -> str:
         if iri.startswith("_:"):
             return "(unnamed node, e.g. an evidence passage)"
-        return labels.get(iri) or _compact(iri)
+        return titles.get(iri) or compact(iri)
 
     paths = tuple(
-        Path(tuple(Hop(a, label(a), p, _compact(p), d, b, label(b)) for a, p, d, b in path))
+        Path(tuple(Hop(a, label(a), p, compact(p), d, b, label(b)) for a, p, d, b in path))
         for path in raw
     )
     return PathsResult(source, target, max_length, limit, paths, complete)
@@ -244,20 +201,21 @@ def find_paths(
     store: Store,
     source: str,
     target: str,
-    *,
     max_length: int = DEFAULT_MAX,
     limit: int = DEFAULT_LIMIT,
-    timeout: float | None = None,
 ) -> PathsResult:
     """Paths from ``source`` to ``target`` of at most ``max_length`` hops, shortest first.
 
-    On an embedded store the whole search runs in a forked child killed at ``timeout``; a
-    remote store gets the remaining time budget with each query.
-    """
+    A read task (service/query/executor.py): the executor bounds its time."""
     source, target = check_iri(source), check_iri(target)
-    max_length = check_max(max_length)
-    if store.forkable and timeout is not None:
-        from service.query.evaluators import run_forked
+    return _search(store, source, target, check_max(max_length), limit)
 
-        return run_forked(lambda: _search(store, source, target, max_length, limit, None), timeout)
-    return _search(store, source, target, max_length, limit, timeout)
+
+def paths_between(
+    store: Store, source: str, target: str, max_length: int, limit: int = DEFAULT_LIMIT
+) -> PathsResult:
+    """``find_paths``, after checking both ends exist (NotFound naming the one that does not)."""
+    for iri in (source, target):
+        if not resource_exists(store, iri):
+            raise NotFound(f"nothing in the dataset is called <{iri}>")
+    return find_paths(store, source, target, max_length, limit)

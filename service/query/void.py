@@ -1,25 +1,19 @@
-"""Dataset description (VoID + DCAT), dumps and the JSON-LD context, computed from the store.
+"""Dataset description (VoID + DCAT), computed from the store.
 
-Statistics come from SPARQL over the store at first request and are cached per app until the
-store's quad count changes (an update through the endpoint invalidates them). Host-dependent
-IRIs (endpoint, download URLs) are filled in per request from the served base.
+``compute_stats`` is a read task (service/query/executor.py): the executor caches its answer at
+the store's generation, so a write (even one that keeps the triple count) is seen at once.
+Host-dependent IRIs (endpoint, download URLs) are filled in per request from the served base.
 """
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
 
 import pyoxigraph as ox
-from flask import current_app
 
+from service.query.dumps import DUMPS
 from service.store.base import SelectResult, Store
 from service.vocab import BASE, PREFIXES
-
-T = TypeVar("T")
 
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -30,17 +24,6 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 
 #: The dataset's own IRI, in the canonical namespace; /.well-known/void#dataset on this host.
 DATASET_IRI = BASE + ".well-known/void#dataset"
-
-#: Fixed dump names -> (media type, description). Nothing else is ever served under /dumps/.
-DUMPS: dict[str, tuple[str, str]] = {
-    "dataset.trig": ("application/trig", "TriG: every named graph"),
-    "dataset.nq": ("application/n-quads", "N-Quads: every named graph"),
-    "dataset.ttl": ("text/turtle", "Turtle: the union of all graphs (graph names dropped)"),
-    "dataset.jsonld": (
-        "application/ld+json",
-        "JSON-LD: every named graph, compacted with /context.jsonld",
-    ),
-}
 
 #: External datasets the graph links to: (name, title, homepage, IRI prefixes of link targets).
 LINK_TARGETS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
@@ -57,24 +40,6 @@ LINK_TARGETS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         ("https://caselaw.nationalarchives.gov.uk/", "http://caselaw.nationalarchives.gov.uk/"),
     ),
 )
-
-_CACHE_KEY = "cpkg.linkeddata.cache"
-_lock = threading.Lock()
-
-
-def cached(store: Store, name: str, compute: Callable[[], T]) -> T:
-    """``compute()`` once per app, store state (keyed by the quad count) and view: callers who
-    see different graphs (private graphs, SECURITY.md) never share an entry."""
-    cache: dict[str, tuple[int, object]] = current_app.extensions.setdefault(_CACHE_KEY, {})
-    count = store.triple_count()
-    name = f"{name}\n{getattr(store, 'scope_key', '')}"
-    hit = cache.get(name)
-    if hit is not None and hit[0] == count:
-        return hit[1]  # type: ignore[return-value]
-    with _lock:
-        value = compute()
-        cache[name] = (count, value)
-    return value
 
 
 def _select(store: Store, sparql: str) -> list[tuple[object, ...]]:
@@ -267,7 +232,8 @@ def void_triples(stats: Stats, site: str) -> list[ox.Triple]:
         add(ls, VOID + "triples", lit(n))
         for p in preds:
             add(ls, VOID + "linkPredicate", N(p))
-    for name, (media, desc) in DUMPS.items():
+    for name, (fmt, desc) in DUMPS.items():
+        media = fmt.media_type
         url = N(site + "dumps/" + name)
         dist = N(f"{DATASET_IRI}-dump-{name.rsplit('.', 1)[-1]}")
         add(ds, VOID + "dataDump", url)
@@ -291,95 +257,3 @@ def void_triples(stats: Stats, site: str) -> list[ox.Triple]:
     add(svc, DCAT + "servesDataset", ds)
     add(svc, DCT + "conformsTo", N("https://www.w3.org/TR/sparql11-protocol/"))
     return T_
-
-
-# -- dumps ---------------------------------------------------------------------------------
-
-
-def all_quads(store: Store) -> list[ox.Quad]:
-    """Every quad of the store, graph by graph (through the Store interface)."""
-    quads = [
-        ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in store.get_graph(None)
-    ]
-    for g in sorted(store.graph_names()):
-        node = ox.NamedNode(g)
-        quads.extend(ox.Quad(t.subject, t.predicate, t.object, node) for t in store.get_graph(node))
-    return quads
-
-
-def context_document() -> dict[str, object]:
-    """The published JSON-LD context: every project prefix."""
-    return {"@context": dict(PREFIXES)}
-
-
-def _key(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        local = iri[len(ns) :]
-        if iri.startswith(ns) and local and not local.startswith("//") and ":" not in local:
-            return f"{prefix}:{local}"
-    return iri
-
-
-def _node_id(term: ox.NamedNode | ox.BlankNode) -> str:
-    return _key(term.value) if isinstance(term, ox.NamedNode) else "_:" + term.value
-
-
-def _json_value(term: object) -> dict[str, str]:
-    if isinstance(term, ox.NamedNode | ox.BlankNode):
-        return {"@id": _node_id(term)}
-    assert isinstance(term, ox.Literal)
-    if term.language:
-        return {"@value": term.value, "@language": term.language}
-    if term.datatype.value == XSD + "string":
-        return {"@value": term.value}
-    return {"@value": term.value, "@type": _key(term.datatype.value)}
-
-
-def _nodes(quads: Iterable[ox.Quad]) -> list[dict[str, object]]:
-    nodes: dict[str, dict[str, object]] = {}
-    for q in quads:
-        sid = _node_id(q.subject)  # type: ignore[arg-type]
-        node = nodes.setdefault(sid, {"@id": sid})
-        if q.predicate.value == RDF + "type" and isinstance(q.object, ox.NamedNode):
-            types = node.setdefault("@type", [])
-            assert isinstance(types, list)
-            types.append(_key(q.object.value))
-        else:
-            values = node.setdefault(_key(q.predicate.value), [])
-            assert isinstance(values, list)
-            values.append(_json_value(q.object))
-    return list(nodes.values())
-
-
-def jsonld_dump(quads: list[ox.Quad], context_url: str) -> bytes:
-    """Compacted JSON-LD (one object per named graph) against the published context."""
-    by_graph: dict[str, list[ox.Quad]] = {}
-    for q in quads:
-        name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
-        by_graph.setdefault(name, []).append(q)
-    graph: list[dict[str, object]] = list(_nodes(by_graph.pop("", [])))
-    for name in sorted(by_graph):
-        graph.append({"@id": _key(name), "@graph": _nodes(by_graph[name])})
-    doc = {"@context": context_url, "@graph": graph}
-    return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
-
-
-def dump_bytes(store: Store, name: str, context_url: str) -> bytes:
-    """One dump, serialized from the store (``name`` is a key of DUMPS)."""
-    quads = all_quads(store)
-    prefixes = dict(PREFIXES)
-    if name == "dataset.trig":
-        return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes) or b""
-    if name == "dataset.nq":
-        return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
-    if name == "dataset.ttl":
-        triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
-        return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b""
-    if name == "dataset.jsonld":
-        return jsonld_dump(quads, context_url)
-    raise KeyError(name)
-
-
-def iter_chunks(data: bytes, size: int = 1 << 16) -> Iterator[bytes]:
-    for i in range(0, len(data), size):
-        yield data[i : i + size]

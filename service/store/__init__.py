@@ -1,12 +1,12 @@
-"""Stores: the ``Store`` interface, result types, and the embedded pyoxigraph store."""
+"""Stores: the ``Store`` interface and result types (base), the embedded pyoxigraph store,
+remote SPARQL stores, and pushing the built dataset to a remote store."""
 
 from service.store.base import (
     AskResult,
+    Dataset,
     GraphName,
     GraphResult,
-    QueryError,
     QueryResult,
-    ResultTooLarge,
     Row,
     SelectResult,
     Store,
@@ -16,13 +16,12 @@ from service.store.embedded import EmbeddedStore, LoadReport, load_dataset, load
 
 __all__ = [
     "AskResult",
+    "Dataset",
     "EmbeddedStore",
     "GraphName",
     "GraphResult",
     "LoadReport",
-    "QueryError",
     "QueryResult",
-    "ResultTooLarge",
     "Row",
     "SelectResult",
     "Store",

@@ -9,26 +9,18 @@ never need to know which store answered.
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple
 
-from service.errors import CpkgError, StoreError
-
-
-class QueryError(StoreError):
-    """A well-formed query or update that cannot be evaluated (the user can fix it).
-
-    E.g. ``CREATE GRAPH`` on an existing graph, or a function error that aborts evaluation.
-    """
+from service.errors import StoreError
 
 
-class ResultTooLarge(CpkgError):
-    """A result has more rows/triples than ``Settings.max_results`` allows."""
+class ReadOnlyStore(StoreError):
+    """A write reached a view of the store that only reads (a bug, not the client's fault)."""
 
 
 Term = NamedNode | BlankNode | Literal | Triple
@@ -70,13 +62,30 @@ class GraphResult:
 
 QueryResult = SelectResult | AskResult | GraphResult
 
+
+@dataclass(frozen=True)
+class Dataset:
+    """The SPARQL protocol's ``default-graph-uri``/``named-graph-uri``: the graphs a query runs
+    over. Empty (the default) means the store's own default dataset: the union of all graphs."""
+
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.default_graphs or self.named_graphs)
+
+
+UNION = Dataset()
+
 GraphName = NamedNode | None
 """A graph in Graph-Store operations: a named graph IRI, or None for the default graph."""
 
-#: Stands for the store's own (unnamed) default graph in ``default_graphs``/``named_graphs``
-#: lists, so a restricted dataset can include it (the remote store uses the same IRI).
+#: Stands for the store's own (unnamed) default graph in a ``Dataset``, so a restricted dataset
+#: can include it. A remote store keeps that graph under this name (Virtuoso has no separate
+#: default graph: Graph Store ``?default`` and triples loaded without a graph go here).
 DEFAULT_GRAPH_IRI = "urn:x-cpkg:default-graph"
-#: A graph that never exists: a dataset list holding only it is an empty dataset.
+#: A graph that never exists: a dataset list holding only it is an empty dataset (a store would
+#: fall back to all its graphs, system graphs included, for an empty list).
 EMPTY_GRAPH_IRI = "urn:x-cpkg:no-data"
 
 
@@ -92,25 +101,18 @@ class Store(ABC):
     #: memory (embedded stores); the web layer then kills runaway queries by killing the child.
     forkable: bool = False
 
+    #: Bumped by every write; None when writes elsewhere cannot be seen (a remote store), so
+    #: nothing may be cached across requests.
+    generation: int | None = None
+    #: When the data last changed (seconds since the epoch), if known.
+    modified: float | None = None
+
     @abstractmethod
     def query(
-        self,
-        sparql: str,
-        *,
-        default_graphs: Sequence[str] | None = None,
-        named_graphs: Sequence[str] | None = None,
-        timeout: float | None = None,
+        self, sparql: str, dataset: Dataset = UNION, timeout: float | None = None
     ) -> QueryResult:
-        """Evaluate a SPARQL 1.1 query.
-
-        Without ``default_graphs``/``named_graphs`` the default graph is the union of all
-        graphs (what users of a multi-graph dataset expect); with them, the SPARQL protocol's
-        ``default-graph-uri``/``named-graph-uri`` semantics apply.
-        """
-
-    @abstractmethod
-    def update(self, sparql: str) -> None:
-        """Execute a SPARQL 1.1 Update atomically: all operations apply, or none do."""
+        """Evaluate a SPARQL 1.1 query over ``dataset`` (protocol semantics; the union of all
+        graphs when empty, unless the query names its own with FROM)."""
 
     @abstractmethod
     def graph_names(self) -> list[str]:
@@ -121,31 +123,44 @@ class Store(ABC):
         """All triples of one graph (None = the store's own default graph)."""
 
     @abstractmethod
-    def replace_graph(self, graph: GraphName, triples: Iterable[Triple]) -> bool:
-        """Replace a graph's content; return True if the graph existed before."""
-
-    @abstractmethod
-    def add_to_graph(self, graph: GraphName, triples: Iterable[Triple]) -> bool:
-        """Merge triples into a graph; return True if the graph existed before."""
-
-    @abstractmethod
-    def delete_graph(self, graph: GraphName) -> bool:
-        """Remove a graph; return False if there was nothing to remove."""
-
-    @abstractmethod
     def graph_exists(self, graph: GraphName) -> bool:
         """Whether the graph is known (the default graph always exists)."""
 
+    def quads(self) -> Iterator[Quad]:
+        """Every quad, graph by graph (the store's own default graph first), as a stream."""
+        for graph in (None, *(NamedNode(g) for g in sorted(self.graph_names()))):
+            name = DefaultGraph() if graph is None else graph
+            for t in self.get_graph(graph):
+                yield Quad(t.subject, t.predicate, t.object, name)
+
     @abstractmethod
+    def triple_count(self) -> int:
+        """Number of quads in the store (all graphs)."""
+
+    # -- writes: a store that accepts them overrides these (read-only views do not) ------------
+
+    def update(self, sparql: str) -> None:
+        """Execute a SPARQL 1.1 Update atomically: all operations apply, or none do."""
+        raise ReadOnlyStore("this view of the store is read-only")
+
+    def replace_graph(self, graph: GraphName, triples: Iterable[Triple]) -> bool:
+        """Replace a graph's content; return True if the graph existed before."""
+        raise ReadOnlyStore("this view of the store is read-only")
+
+    def add_to_graph(self, graph: GraphName, triples: Iterable[Triple]) -> bool:
+        """Merge triples into a graph; return True if the graph existed before."""
+        raise ReadOnlyStore("this view of the store is read-only")
+
+    def delete_graph(self, graph: GraphName) -> bool:
+        """Remove a graph; return False if there was nothing to remove."""
+        raise ReadOnlyStore("this view of the store is read-only")
+
     def load(self, data: bytes, format: str, graph: str | None = None) -> int:
         """Parse RDF ``data`` (a media type or file extension) into the store; return count.
 
         Triples go to ``graph`` (or the default graph); quad formats keep their own graphs.
         """
-
-    @abstractmethod
-    def triple_count(self) -> int:
-        """Number of quads in the store (all graphs)."""
+        raise ReadOnlyStore("this view of the store is read-only")
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (flush to disk, close connections)."""
@@ -161,17 +176,3 @@ def to_quads(triples: Iterable[Triple], graph: GraphName) -> Iterator[Quad]:
     """Put triples into a graph (None = default graph), e.g. to serialize TriG/N-Quads."""
     for t in triples:
         yield Quad(t.subject, t.predicate, t.object, graph)
-
-
-# Strings, IRIs and comments are removed before looking for keywords in query text, so both
-# stores decide alike whether a query names its own dataset (FROM / FROM NAMED).
-SPARQL_NOISE = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*',
-)
-_FROM = re.compile(r"(?<![\w:?$-])FROM(?![\w:-])", re.IGNORECASE)
-
-
-def has_dataset_clause(sparql: str) -> bool:
-    """Whether a query names its own dataset with FROM / FROM NAMED."""
-    return _FROM.search(SPARQL_NOISE.sub(" ", sparql)) is not None

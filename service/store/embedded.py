@@ -18,8 +18,8 @@ import errno
 import hashlib
 import logging
 import os
-import re
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,71 +28,23 @@ import pyoxigraph as ox
 from pyoxigraph import DefaultGraph, NamedNode, Quad, Triple
 
 from service.config import Settings
-from service.errors import ConfigError, ParseError, RemoteStoreError, StoreError
+from service.errors import ConfigError, ParseError, QueryError, RemoteStoreError, StoreError
+from service.formats import rdf_format
+from service.sparqltext import has_dataset_clause
 from service.store.base import (
     DEFAULT_GRAPH_IRI,
+    UNION,
     AskResult,
+    Dataset,
     GraphName,
     GraphResult,
-    QueryError,
     QueryResult,
     Row,
     SelectResult,
     Store,
-    has_dataset_clause,
 )
 
 log = logging.getLogger(__name__)
-
-_POSITION = re.compile(r"(\d+):(\d+)")
-
-# File extensions and media types accepted for RDF input (``cpkg serve --data``, Graph Store).
-RDF_FORMATS: dict[str, ox.RdfFormat] = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "turtle": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "nq": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "rdf": ox.RdfFormat.RDF_XML,
-    "owl": ox.RdfFormat.RDF_XML,
-    "xml": ox.RdfFormat.RDF_XML,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "json": ox.RdfFormat.JSON_LD,
-    "n3": ox.RdfFormat.N3,
-}
-
-
-def rdf_format(name: str) -> ox.RdfFormat:
-    """Map a media type or file extension to a pyoxigraph format, or raise ParseError."""
-    key = name.split(";")[0].strip().lower().lstrip(".")
-    if "/" in key:
-        if key in ("application/xml", "text/xml"):
-            return ox.RdfFormat.RDF_XML
-        if key == "application/json":
-            return ox.RdfFormat.JSON_LD
-        fmt = ox.RdfFormat.from_media_type(key)
-        if fmt is not None:
-            return fmt
-    elif key in RDF_FORMATS:
-        return RDF_FORMATS[key]
-    raise ParseError(
-        f"unsupported RDF format {name!r}; use one of Turtle (.ttl), N-Triples (.nt), "
-        "N-Quads (.nq), TriG (.trig), RDF/XML (.rdf), JSON-LD (.jsonld)"
-    )
-
-
-def syntax_error(exc: Exception, what: str, path: str | None = None) -> ParseError:
-    """Turn a pyoxigraph SyntaxError ('error at 3:14: expected ...') into a ParseError."""
-    msg = str(exc.args[0]) if exc.args else str(exc)
-    line: int | None = getattr(exc, "lineno", None)
-    column: int | None = getattr(exc, "offset", None)
-    if line is None:
-        m = _POSITION.search(msg)
-        line, column = (int(m.group(1)), int(m.group(2))) if m else (None, None)
-    where = f" at line {line}, column {column}" if line is not None else ""
-    detail = msg.split(": ", 1)[1] if ("error at" in msg[:20] and ": " in msg) else msg
-    return ParseError(f"{what} syntax error{where}: {detail}", path=path, line=line, column=column)
 
 
 def store_open_error(path: Path | None, exc: Exception) -> StoreError:
@@ -147,6 +99,7 @@ class EmbeddedStore(Store):
     """pyoxigraph ``Store``; ``path=None`` keeps everything in memory."""
 
     forkable = True
+    generation: int = 0
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
@@ -161,8 +114,10 @@ class EmbeddedStore(Store):
         # Held during writes and around os.fork() so a forked query evaluator never
         # inherits a half-applied write.
         self.lock = threading.RLock()
-        # Bumped by every write, so forked evaluators holding an older snapshot are retired.
+        # Bumped by every write, so forked evaluators holding an older snapshot are retired
+        # and cached answers are never served for a newer state.
         self.generation = 0
+        self.modified = time.time()
         self._pid = os.getpid()
         self._snapshot: ox.Store | None = None  # in-memory copy read by queries (on disk only)
         self._snapshot_generation = -1
@@ -170,14 +125,11 @@ class EmbeddedStore(Store):
     # -- queries -------------------------------------------------------------------------
 
     def query(
-        self,
-        sparql: str,
-        *,
-        default_graphs: Sequence[str] | None = None,
-        named_graphs: Sequence[str] | None = None,
-        timeout: float | None = None,
+        self, sparql: str, dataset: Dataset = UNION, timeout: float | None = None
     ) -> QueryResult:
-        """Evaluate ``sparql``; ``timeout`` is enforced by the caller (see isolate.py)."""
+        """Evaluate ``sparql``; ``timeout`` is enforced by the executor (it kills the forked
+        evaluator), since pyoxigraph cannot cancel a query."""
+        default_graphs, named_graphs = dataset.default_graphs, dataset.named_graphs
         kwargs: dict[str, object] = {}
         if default_graphs or named_graphs:
             kwargs["default_graph"] = [_dataset_graph(g) for g in default_graphs or []] or [
@@ -203,7 +155,7 @@ class EmbeddedStore(Store):
                     kwargs = {"use_default_graph_as_union": True}
                 raw = reader.query(sparql, **kwargs)  # type: ignore[arg-type]
         except SyntaxError as exc:
-            raise syntax_error(exc, "SPARQL query") from None
+            raise ParseError.from_syntax_error(exc, "SPARQL query") from None
         except ValueError as exc:
             raise QueryError(f"invalid query: {exc}") from None
         except RuntimeError as exc:
@@ -223,7 +175,7 @@ class EmbeddedStore(Store):
             try:
                 self._store.update(sparql)
             except SyntaxError as exc:
-                raise syntax_error(exc, "SPARQL update") from None
+                raise ParseError.from_syntax_error(exc, "SPARQL update") from None
             except (ValueError, RuntimeError) as exc:
                 raise QueryError(f"the update failed and nothing was changed: {exc}") from None
             except OSError as exc:
@@ -251,11 +203,23 @@ class EmbeddedStore(Store):
 
     # -- graph store ---------------------------------------------------------------------
 
+    def _current(self) -> ox.Store:
+        """The store to read bookkeeping from: a forked evaluator must not touch RocksDB."""
+        return self._store if os.getpid() == self._pid else self._reader()
+
     def graph_names(self) -> list[str]:
-        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, NamedNode))
+        return sorted(g.value for g in self._current().named_graphs() if isinstance(g, NamedNode))
 
     def graph_exists(self, graph: GraphName) -> bool:
-        return graph is None or self._store.contains_named_graph(graph)
+        return graph is None or self._current().contains_named_graph(graph)
+
+    def quads(self) -> Iterator[Quad]:
+        """Every quad, default graph first then graph by graph, streamed from the store."""
+        reader = self._reader()
+        graphs: list[NamedNode | DefaultGraph] = [DefaultGraph()]
+        graphs += [NamedNode(g) for g in self.graph_names()]
+        for graph in graphs:
+            yield from reader.quads_for_pattern(None, None, None, graph)
 
     def get_graph(self, graph: GraphName) -> list[Triple]:
         return [
@@ -317,13 +281,13 @@ class EmbeddedStore(Store):
         before = len(self._store)
         with self.lock:
             try:
-                self._store.load(data, format=fmt, to_graph=NamedNode(graph) if graph else None)
+                self._store.load(data, format=fmt.rdf, to_graph=NamedNode(graph) if graph else None)
             except SyntaxError as exc:
-                raise syntax_error(exc, f"{fmt.name} data") from None
+                raise ParseError.from_syntax_error(exc, f"{fmt.label} data") from None
             except ValueError as exc:
-                raise ParseError(f"cannot load {fmt.name} data: {exc}") from None
+                raise ParseError(f"cannot load {fmt.label} data: {exc}") from None
             except (OSError, RuntimeError) as exc:
-                raise _write_error(self.path, f"loading {fmt.name} data", exc) from None
+                raise _write_error(self.path, f"loading {fmt.label} data", exc) from None
             self._flush()
         return len(self._store) - before
 
@@ -346,9 +310,11 @@ class EmbeddedStore(Store):
         fmt = rdf_format(path.suffix)
         with self.lock:
             try:
-                self._store.bulk_load(path=str(path), format=fmt)
+                self._store.bulk_load(path=str(path), format=fmt.rdf)
             except SyntaxError as exc:
-                raise syntax_error(exc, f"{fmt.name} data", path=str(path)) from None
+                raise ParseError.from_syntax_error(
+                    exc, f"{fmt.label} data", path=str(path)
+                ) from None
             except (OSError, RuntimeError) as exc:
                 raise _write_error(self.path, f"loading {path}", exc) from None
             self._flush()
@@ -362,11 +328,12 @@ class EmbeddedStore(Store):
                 raise _write_error(self.path, "clearing the store", exc) from None
 
     def triple_count(self) -> int:
-        return len(self._store)
+        return len(self._current())
 
     def _flush(self) -> None:
         """Called after every write: new generation, and durable on disk."""
         self.generation += 1
+        self.modified = time.time()
         if self.path is not None:
             self._store.flush()
 

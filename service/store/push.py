@@ -18,9 +18,8 @@ from pathlib import Path
 import pyoxigraph as ox
 from pyoxigraph import NamedNode
 
-from service.errors import ConfigError, RemoteStoreError
-from service.store.base import QueryError
-from service.store.embedded import syntax_error
+from service.errors import ConfigError, ParseError, QueryError, RemoteStoreError
+from service.formats import rdf_format
 from service.store.remote import (
     STAGING_PREFIX,
     RemoteStore,
@@ -73,15 +72,13 @@ def staging_graph(graph: str) -> NamedNode:
 
 def read_dataset(path: Path) -> dict[str, list[ox.Triple]]:
     """Triples per graph from an N-Quads or TriG file (format from the extension)."""
-    from service.store.embedded import rdf_format
-
     if not path.is_file():
         raise ConfigError(f"no dataset at {path}; run `cpkg build` first or pass --dataset FILE")
     fmt = rdf_format(path.suffix)
     try:
-        return quads_by_graph(ox.parse(path=str(path), format=fmt))
+        return quads_by_graph(ox.parse(path=str(path), format=fmt.rdf))
     except SyntaxError as exc:
-        raise syntax_error(exc, f"{fmt.name} data", path=str(path)) from None
+        raise ParseError.from_syntax_error(exc, f"{fmt.label} data", path=str(path)) from None
 
 
 def _insert(store: RemoteStore, staging: NamedNode, batch: list[ox.Triple]) -> None:

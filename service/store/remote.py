@@ -35,20 +35,24 @@ from service.config import Settings
 from service.errors import (
     ConfigError,
     ParseError,
+    QueryError,
     RemoteAuthError,
     RemoteStoreError,
     RemoteTimeout,
 )
+from service.formats import rdf_format
+from service.sparqltext import has_dataset_clause, query_form
 from service.store.base import (
-    SPARQL_NOISE,
+    DEFAULT_GRAPH_IRI,
+    EMPTY_GRAPH_IRI,
+    UNION,
     AskResult,
+    Dataset,
     GraphName,
     GraphResult,
-    QueryError,
     QueryResult,
     SelectResult,
     Store,
-    has_dataset_clause,
 )
 
 #: Graphs a store keeps for itself; never part of the cpkg dataset (prefix match).
@@ -59,12 +63,6 @@ SYSTEM_GRAPH_PREFIXES: tuple[str, ...] = (
     "urn:x-cpkg:staging:",  # cpkg push: graphs being loaded, swapped in when complete
 )
 STAGING_PREFIX = "urn:x-cpkg:staging:"
-#: Stands in for the embedded store's default graph (Graph Store ``?default``, triples loaded
-#: without a graph): Virtuoso has no separate default graph, so we use this named graph.
-DEFAULT_GRAPH_IRI = "urn:x-cpkg:default-graph"
-#: Sent as the only default graph when the store holds no data graphs (else Virtuoso would
-#: fall back to all graphs, system graphs included).
-_EMPTY_GRAPH_IRI = "urn:x-cpkg:no-data"
 
 _SELECT_ACCEPT = "application/sparql-results+json"
 _GRAPH_ACCEPT = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8"
@@ -75,18 +73,6 @@ _GRAPH_FORMATS = {
     "application/x-turtle": ox.RdfFormat.TURTLE,
     "text/rdf+n3": ox.RdfFormat.TURTLE,
 }
-_QUERY_FORM = re.compile(r"(?<![\w:?$-])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:-])", re.I)
-
-
-def query_form(sparql: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first query-form keyword outside strings/IRIs."""
-    m = _QUERY_FORM.search(SPARQL_NOISE.sub(" ", sparql))
-    if m is None:
-        raise ParseError(
-            "not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE "
-            "(send updates to the update operation)"
-        )
-    return m.group(1).upper()
 
 
 def is_data_graph(iri: str) -> bool:
@@ -189,8 +175,8 @@ class RemoteStore(Store):
             w.setCredentials(self.user, self.password)
             if self.auth == "digest":
                 w.setHTTPAuth(DIGEST)
-        limit = timeout if timeout and timeout > 0 else self.timeout
-        w.setTimeout(max(1, round(limit)))
+        limit = max(1, round(timeout if timeout and timeout > 0 else self.timeout))
+        w.setTimeout(limit)
         what = "update" if update else "query"
         try:
             result = w.query()
@@ -268,26 +254,26 @@ class RemoteStore(Store):
     # -- queries -------------------------------------------------------------------------
 
     def query(
-        self,
-        sparql: str,
-        *,
-        default_graphs: Sequence[str] | None = None,
-        named_graphs: Sequence[str] | None = None,
-        timeout: float | None = None,
+        self, sparql: str, dataset: Dataset = UNION, timeout: float | None = None
     ) -> QueryResult:
         """Evaluate ``sparql`` remotely; see the module docstring for dataset semantics."""
         form = query_form(sparql)
-        dg = list(default_graphs or [])
-        ng = list(named_graphs or [])
+        if form is None or form == "update":
+            raise ParseError(
+                "not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE "
+                "(send updates to the update operation)"
+            )
+        dg = list(dataset.default_graphs)
+        ng = list(dataset.named_graphs)
         if not dg and not ng and not has_dataset_clause(sparql):
             graphs = self._data_graphs()
-            dg = (graphs + [DEFAULT_GRAPH_IRI]) if graphs else [_EMPTY_GRAPH_IRI]
-            ng = graphs or [_EMPTY_GRAPH_IRI]
+            dg = (graphs + [DEFAULT_GRAPH_IRI]) if graphs else [EMPTY_GRAPH_IRI]
+            ng = graphs or [EMPTY_GRAPH_IRI]
         elif dg and not ng:
-            ng = [_EMPTY_GRAPH_IRI]  # protocol: default-graph-uri alone => no named graphs
+            ng = [EMPTY_GRAPH_IRI]  # protocol: default-graph-uri alone => no named graphs
         elif ng and not dg:
-            dg = [_EMPTY_GRAPH_IRI]  # protocol: named-graph-uri alone => empty default graph
-        graph_form = form in ("CONSTRUCT", "DESCRIBE")
+            dg = [EMPTY_GRAPH_IRI]  # protocol: named-graph-uri alone => empty default graph
+        graph_form = form in ("construct", "describe")
         resp = self._send(
             sparql,
             update=False,
@@ -398,8 +384,7 @@ class RemoteStore(Store):
         target = _iri(graph)
         result = self.query(
             f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {target} {{ ?s ?p ?o }} }}",
-            default_graphs=[_EMPTY_GRAPH_IRI],
-            named_graphs=[target.value],
+            Dataset((EMPTY_GRAPH_IRI,), (target.value,)),
         )
         assert isinstance(result, GraphResult)
         return list(result.triples)
@@ -431,14 +416,12 @@ class RemoteStore(Store):
 
     def load(self, data: bytes, format: str, graph: str | None = None) -> int:
         """Parse locally (same parser as the embedded store), then INSERT DATA per graph."""
-        from service.store.embedded import rdf_format, syntax_error
-
         fmt = rdf_format(format)
         target = NamedNode(graph) if graph else None
         try:
-            quads = list(ox.parse(data, fmt))
+            quads = list(ox.parse(data, fmt.rdf))
         except SyntaxError as exc:
-            raise syntax_error(exc, f"{fmt.name} data") from None
+            raise ParseError.from_syntax_error(exc, f"{fmt.label} data") from None
         if target is not None:
             quads = [
                 Quad(
@@ -581,5 +564,5 @@ def quads_by_graph(quads: Iterable[Quad]) -> dict[str, list[Triple]]:
 def open_remote_store(settings: Settings) -> RemoteStore:
     """The remote store for ``CPKG_STORE=remote``, checked with one cheap query."""
     store = RemoteStore.from_settings(settings)
-    store.query("ASK WHERE { }", default_graphs=[_EMPTY_GRAPH_IRI], timeout=10)
+    store.query("ASK WHERE { }", Dataset((EMPTY_GRAPH_IRI,)), timeout=10)
     return store

@@ -1,7 +1,8 @@
-"""The web application: ``create_app`` wires settings, the store and the blueprints.
+"""The web application: ``create_app`` wires settings, the executor and the blueprints.
 
-To add pages, append a blueprint to ``BLUEPRINTS``; handlers reach the store with
-``service.web.context.get_store()`` and the settings with ``get_settings()``.
+Every request passes the same hooks (who is asking, the rate limit, the size limit; then CORS,
+``Vary`` and metrics on the way out) and every store read passes the executor
+(``service.web.context.read``). To add pages, append a blueprint to ``BLUEPRINTS``.
 """
 
 from __future__ import annotations
@@ -12,11 +13,24 @@ import time
 from flask import Blueprint, Flask, Response, current_app, g, request
 
 from service.config import Settings
-from service.errors import ConfigError
-from service.query.access import Unauthorized, authenticate
+from service.errors import ConfigError, RateLimited, RequestTooLarge, Unauthorized
+from service.query.access import authenticate
+from service.query.executor import Executor
 from service.store.base import Store
-from service.web import chains, errors, graph_store, linkeddata, metrics, openapi, ops, sparql
-from service.web.context import SETTINGS_KEY, STORE_KEY, get_settings, get_store
+from service.web import (
+    chains,
+    dataset,
+    errors,
+    graph_store,
+    metrics,
+    openapi,
+    ops,
+    pages,
+    query_ui,
+    resources,
+    sparql,
+)
+from service.web.context import EXECUTOR_KEY, SETTINGS_KEY, get_executor, get_settings
 from service.web.ratelimit import RateLimiter, is_loopback
 from service.web.replay import RATE_WAIT, RepeatedQueries
 
@@ -24,13 +38,15 @@ BLUEPRINTS: list[Blueprint] = [
     sparql.bp,
     graph_store.bp,
     ops.bp,
-    linkeddata.bp,
+    resources.bp,
+    dataset.bp,
+    query_ui.bp,
     chains.bp,
     openapi.bp,
 ]
 LIMITER_KEY = "cpkg.ratelimit"
 
-__all__ = ["BLUEPRINTS", "create_app", "get_settings", "get_store"]
+__all__ = ["BLUEPRINTS", "create_app", "get_executor", "get_settings"]
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
@@ -45,11 +61,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions[STORE_KEY] = store
+    app.extensions[EXECUTOR_KEY] = Executor(store, settings)
     app.extensions[SETTINGS_KEY] = settings
     limiter = RateLimiter(settings.rate_limit, settings.rate_period, settings.rate_burst)
     app.extensions[LIMITER_KEY] = limiter
     errors.register(app)
+    app.context_processor(pages.template_helpers)
     app.before_request(_before)
     app.after_request(_after)
     for bp in BLUEPRINTS:
@@ -58,65 +75,61 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     return app
 
 
-def _before() -> Response | None:
+def _before() -> None:
+    """Who is asking, whether they may ask now, and whether the request is too large."""
     g.cpkg_start = time.perf_counter()
     settings = get_settings()
+    failure: Unauthorized | None = None
     try:
         g.cpkg_principal = authenticate(
             request.headers.get("Authorization"), dict(settings.users), settings.update_token
         )
-        failure: Unauthorized | None = None
     except Unauthorized as exc:
         failure = exc
+    _rate_limit(settings)
+    if failure is not None:
+        raise failure
+    _buffer_chunked_body(settings.max_request_bytes)
+    if len(request.query_string) > settings.max_request_bytes:
+        raise RequestTooLarge(
+            f"the query string is longer than {settings.max_request_bytes} bytes; "
+            "send long queries with POST"
+        )
+
+
+def _rate_limit(settings: Settings) -> None:
     limiter: RateLimiter = current_app.extensions[LIMITER_KEY]
     exempt = request.path == "/healthz" or (
         not settings.rate_limit_loopback and is_loopback(request.remote_addr)
     )
-    if limiter.enabled and not exempt:
-        principal = g.get("cpkg_principal")
-        client = principal.key if principal and principal.name else f"ip:{request.remote_addr}"
-        # A refused replay (service/web/replay.py) has already spent this request's token.
-        wait = request.environ.get(RATE_WAIT) or limiter.take(client)
-        if wait > 0:
-            metrics.ERRORS.labels(kind="RateLimited").inc()
-            return errors.error_response(
-                429,
-                f"too many requests from this client (limit: {settings.rate_limit} per "
-                f"{settings.rate_period:g} s); retry after the Retry-After delay",
-                {"Retry-After": limiter.retry_after(wait)},
-            )
-    if failure is not None:
-        return errors.error_response(401, str(failure), {"WWW-Authenticate": "Bearer"})
-    too_big = _buffer_chunked_body(settings.max_request_bytes)
-    if too_big is not None:
-        return too_big
-    if len(request.query_string) > settings.max_request_bytes:
-        return errors.error_response(
-            413,
-            f"the query string is longer than {settings.max_request_bytes} bytes; "
-            "send long queries with POST",
+    if not limiter.enabled or exempt:
+        return
+    principal = g.get("cpkg_principal")
+    client = principal.key if principal and principal.name else f"ip:{request.remote_addr}"
+    # A refused replay (service/web/replay.py) has already spent this request's token.
+    wait = request.environ.get(RATE_WAIT) or limiter.take(client)
+    if wait > 0:
+        raise RateLimited(
+            f"too many requests from this client (limit: {settings.rate_limit} per "
+            f"{settings.rate_period:g} s); retry after the Retry-After delay",
+            wait,
         )
-    return None
 
 
-def _buffer_chunked_body(limit: int) -> Response | None:
+def _buffer_chunked_body(limit: int) -> None:
     """A body without Content-Length (chunked) is read here, up to ``limit`` bytes: larger is a
     413. (Werkzeug would silently truncate it at the limit, which then fails to parse.)"""
     env = request.environ
     if env.get("CONTENT_LENGTH") or not env.get("wsgi.input_terminated"):
-        return None
+        return
     data = env["wsgi.input"].read(limit + 1)
     if len(data) > limit:
-        metrics.ERRORS.labels(kind="RequestTooLarge").inc()
-        return errors.error_response(
-            413,
+        raise RequestTooLarge(
             f"the request is larger than this endpoint's limit of {limit} bytes "
-            "(CPKG_MAX_REQUEST_BYTES); send a smaller request",
-            {"Connection": "close"},
+            "(CPKG_MAX_REQUEST_BYTES); send a smaller request"
         )
     env["wsgi.input"] = io.BytesIO(data)
     env["CONTENT_LENGTH"] = str(len(data))
-    return None
 
 
 def _after(resp: Response) -> Response:
@@ -128,7 +141,9 @@ def _after(resp: Response) -> Response:
         resp.headers["Access-Control-Allow-Headers"] = "Accept, Authorization, Content-Type"
         resp.headers["Access-Control-Max-Age"] = "86400"
     else:
-        resp.headers["Access-Control-Expose-Headers"] = "Content-Type, X-Offered-Types"
+        resp.headers["Access-Control-Expose-Headers"] = "Content-Type, X-Offered-Types, Link"
+    if g.get("cpkg_offers") is not None:
+        resp.vary.add("Accept")
     route = request.url_rule.rule if request.url_rule is not None else "(unmatched)"
     metrics.REQUESTS.labels(route=route, method=request.method, status=str(resp.status_code)).inc()
     start = getattr(g, "cpkg_start", None)

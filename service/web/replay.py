@@ -1,7 +1,7 @@
 """Answer a repeated query from memory before Flask sees it (WSGI middleware).
 
 Public endpoints and the example library see the same query many times. The answer cache
-(service/query/cache.py, used by ``guard.run_query``) saves evaluation, but the request still costs
+(service/query/executor.py) saves evaluation, but the request still costs
 ~0.25 ms of Flask routing, form parsing, content negotiation and access control: most of a
 cached answer's time. This layer keys the *raw request* (method, query string, content type,
 body, Accept) at the dataset version and replays the exact status, headers and body Flask sent
@@ -23,9 +23,8 @@ from typing import Any, NamedTuple
 from flask import Flask, request
 
 from service.query.cache import QueryCache
-from service.query.executor import query_cache
 from service.web import metrics
-from service.web.context import get_settings
+from service.web.context import get_executor, get_settings
 from service.web.ratelimit import RateLimiter, is_loopback
 
 REPLAYABLE = "cpkg.replayable"  # environ flag set by the /sparql route for a cacheable answer
@@ -72,7 +71,7 @@ class RepeatedQueries:
     def cache(self) -> QueryCache[RequestKey]:
         """Created on first use in each process (after the server forked its workers)."""
         if self._cache is None:
-            answers = query_cache(self.app)  # same budget and the same dataset version
+            answers = get_executor(self.app).cache  # same budget and the same store generation
             self._cache = QueryCache[RequestKey](
                 answers.max_bytes if answers.enabled else 0,
                 version_source=lambda: answers.version,
@@ -116,8 +115,7 @@ class RepeatedQueries:
             if close is not None:
                 close()
         headers = tuple((k, v) for k, v in sent[1])
-        content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
-        cache.put(key, content_type, data, headers)
+        cache.put(key, data, headers)
         return [data]
 
     def _key(self, environ: dict[str, Any]) -> RequestKey | None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.protocol import NotAcceptable, ProtocolError, negotiate, parse_accept
+from service.errors import NotAcceptable, ProtocolError
+from service.protocol import negotiate, parse_accept
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"

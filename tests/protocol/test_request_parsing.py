@@ -6,8 +6,10 @@ import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from service.protocol import ProtocolError, check_federation, parse_request, query_form
+from service.errors import ProtocolError
+from service.protocol import check_federation, parse_request
 from service.protocol.federation import service_iris
+from service.sparqltext import query_form
 
 
 def _req(**kw: object) -> Request:

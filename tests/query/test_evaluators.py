@@ -9,9 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from service.errors import ParseError, QueryTimeout, StoreError
+from service.errors import ParseError, QueryTimeout, ResultTooLarge, StoreError
 from service.query.evaluators import EvaluatorPool, Streamed, run_forked
-from service.store.base import ResultTooLarge
 
 
 def _job(payload: tuple[str, float]) -> tuple[int, str]:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 from query_library import shared_store
 
+from service.config import Settings
 from service.errors import QueryTimeout
+from service.query.access import ADMIN
 from service.query.chain import InvalidIri
+from service.query.executor import Executor
 from service.query.paths import (
     DEFAULT_MAX,
     MAX_ALLOWED,
@@ -84,8 +87,10 @@ def test_result_limit(store: EmbeddedStore) -> None:
 
 
 def test_time_limit_is_enforced(store: EmbeddedStore) -> None:
+    """The search runs as a read of the executor, which stops it at the time limit."""
+    executor = Executor(store, Settings(query_timeout=1e-6))
     with pytest.raises(QueryTimeout):
-        find_paths(store, CPR + "person-martin-hewitt", PACE, max_length=6, timeout=1e-6)
+        executor.read(ADMIN, find_paths, CPR + "person-martin-hewitt", PACE, 6)
 
 
 @pytest.mark.parametrize("value", [0, 7, -1, "x", "2.5"])

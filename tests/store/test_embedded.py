@@ -9,13 +9,13 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Triple
 
 from service.config import Settings
-from service.errors import ConfigError, ParseError, QueryTimeout
+from service.errors import ConfigError, ParseError, QueryError, QueryTimeout
 from service.query.evaluators import run_forked
 from service.store import (
     AskResult,
+    Dataset,
     EmbeddedStore,
     GraphResult,
-    QueryError,
     SelectResult,
     load_dataset,
     load_files,
@@ -34,8 +34,9 @@ def store(fixtures_dir: Path) -> EmbeddedStore:
     return s
 
 
-def _select(store: EmbeddedStore, q: str, **kw: object) -> list[tuple[str | None, ...]]:
-    result = store.query(q, **kw)
+def _select(store: EmbeddedStore, q: str, **kw: list[str]) -> list[tuple[str | None, ...]]:
+    dataset = Dataset(tuple(kw.get("default_graphs", ())), tuple(kw.get("named_graphs", ())))
+    result = store.query(q, dataset)
     assert isinstance(result, SelectResult)
     return [tuple(None if t is None else str(t) for t in row) for row in result]
 

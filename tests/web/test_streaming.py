@@ -1,6 +1,6 @@
-"""Large answers stream (service/query/executor.execute): the same bytes as a whole answer, sent in
-chunks from a spooled file with an exact Content-Length, so every error is an ordinary error
-response and a cut-off transfer can never pass for a whole answer."""
+"""Large answers stream (service/query/answers.py, executor.spooled): the same bytes as a whole
+answer, sent in chunks from a spooled file with an exact Content-Length, so every error is an
+ordinary error response and a cut-off transfer can never pass for a whole answer."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ import pytest
 import requests
 from web_helpers import DATASET, fixture_store, settings
 
-from service.query.executor import query_cache
-from service.web import create_app
+from service.web import create_app, get_executor
 
 CROSS = "SELECT * WHERE { ?s ?p ?o . ?a ?b ?c }"  # every pair of triples: thousands of rows
 CONSTRUCT = "CONSTRUCT { ?s ?p ?a } WHERE { ?s ?p ?o . ?a ?b ?c }"
@@ -39,7 +38,7 @@ def test_a_large_answer_is_streamed_and_equals_the_whole(query: str, accept: str
     b = whole.test_client().post("/sparql", data={"query": query}, headers={"Accept": accept})
     assert a.status_code == b.status_code == 200
     # Streamed answers are never kept whole, so never cached; whole ones are.
-    assert len(query_cache(streaming)) == 0 and len(query_cache(whole)) == 1
+    assert len(get_executor(streaming).cache) == 0 and len(get_executor(whole).cache) == 1
     assert a.headers["Content-Length"] == str(len(a.data))
     assert b.headers["Content-Length"] == str(len(b.data)) and len(b.data) > SMALL
     assert a.content_type == b.content_type

@@ -1,0 +1,174 @@
+"""Dereferenceable IRIs: resources (``/id/…``), the ontology (``/def``), the shapes and the
+named graphs. Every IRI the graph mints resolves here, as HTML for browsers and RDF for machines.
+
+IRIs are served hash-less and directly (``GET /id/x`` answers 200 with the description, no 303):
+the page is about the resource. A resource's links come a page at a time (``?page=``), at most
+``PER_PAGE`` per property, with ``Link: rel="next"`` and Hydra paging triples in RDF, so a
+resource with a million links answers as fast as any other.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, redirect, request, url_for
+
+from service.errors import NotFound, ProtocolError
+from service.formats import HTML, TURTLE, Format
+from service.protocol.conneg import RESOURCE
+from service.query import ontology_doc
+from service.query.answers import graph_exists
+from service.query.describe import MAX_PER_PAGE, PER_PAGE, Description, describe
+from service.query.labels import is_safe_iri
+from service.store.base import Store
+from service.vocab import BASE, GRAPH
+from service.web.context import read
+from service.web.pages import html, negotiate, rdf_response
+
+bp = Blueprint("resources", __name__)
+
+ONTOLOGY_GRAPHS = tuple(str(GRAPH[n]) for n in ("ontology-cpkg", "ontology-concepts"))
+SHAPES_GRAPH = str(GRAPH["ontology-shapes"])
+HYDRA = "http://www.w3.org/ns/hydra/core#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+def _int_arg(name: str, default: int, most: int) -> int:
+    raw = request.args.get(name, "")
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= most:
+        raise ProtocolError(f"{name}={raw!r} is not valid; use a whole number from 1 to {most}")
+    return int(raw)
+
+
+@bp.route("/id/<path:local>", methods=["GET", "HEAD"])
+def resource(local: str) -> Response:
+    """A minted resource: HTML page or RDF by content negotiation, a page of links at a time."""
+    iri = BASE + "id/" + local
+    fmt = negotiate(RESOURCE)
+    if not is_safe_iri(iri):
+        raise NotFound(f"{iri!r} is not an IRI this dataset mints")
+    page = _int_arg("page", 1, 10**9)
+    per_page = _int_arg("per_page", PER_PAGE, MAX_PER_PAGE)
+    desc = read(describe, iri, page, per_page)
+    if not desc.exists and page == 1:
+        raise NotFound(
+            f"nothing in the dataset is called <{iri}>; search for it with the "
+            "query editor, or check the spelling of the IRI"
+        )
+    if page > desc.pages:
+        raise NotFound(f"<{iri}> has {desc.pages} page(s) of links; page {page} does not exist")
+    links = _page_links(desc)
+    if fmt is HTML:
+        resp = html(
+            "resource.html",
+            desc=desc,
+            alternates=RESOURCE.alternates(request.path, HTML),
+            page=desc.page,
+            per_page=desc.per_page,
+            page_link=lambda n: _page_url(n, local=True),
+        )
+    else:
+        resp = rdf_response([*desc.triples, *_hydra(desc)], fmt)
+    if links:
+        resp.headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links)
+    return resp
+
+
+def _page_url(n: int, local: bool = False) -> str:
+    """This resource's page ``n`` (keeping ``format`` and ``per_page``)."""
+    args = {k: v for k, v in request.args.items() if k not in ("page",)}
+    if n > 1:
+        args["page"] = str(n)
+    query = urlencode(args)
+    base = request.path if local else request.base_url
+    return base + (f"?{query}" if query else "")
+
+
+def _page_links(desc: Description) -> list[tuple[str, str]]:
+    """(rel, URL) paging links, present when the resource has more than one page."""
+    if desc.pages <= 1:
+        return []
+    links = [("first", _page_url(1)), ("last", _page_url(desc.pages))]
+    if desc.page > 1:
+        links.append(("prev", _page_url(desc.page - 1)))
+    if desc.page < desc.pages:
+        links.append(("next", _page_url(desc.page + 1)))
+    return links
+
+
+def _hydra(desc: Description) -> list[ox.Triple]:
+    """Hydra paging triples about this page of the description (when there are several)."""
+    if desc.pages <= 1:
+        return []
+    n = ox.NamedNode
+    view = n(_page_url(desc.page))
+    triples = [
+        ox.Triple(view, n(RDF_TYPE), n(HYDRA + "PartialCollectionView")),
+        ox.Triple(
+            view,
+            n(HYDRA + "totalItems"),
+            ox.Literal(str(desc.total_links), datatype=n(XSD_INTEGER)),
+        ),
+    ]
+    for rel, url in _page_links(desc):
+        prop = {"prev": "previous"}.get(rel, rel)
+        triples.append(ox.Triple(view, n(HYDRA + prop), n(url)))
+    return triples
+
+
+# -- ontology and shapes -----------------------------------------------------------------------
+
+
+def ontology_triples(view: Store) -> list[ox.Triple]:
+    """The ontology's triples (the ontology and concept graphs), a read task."""
+    triples: list[ox.Triple] = []
+    for g in ONTOLOGY_GRAPHS:
+        triples.extend(view.get_graph(ox.NamedNode(g)))
+    return list(dict.fromkeys(triples))
+
+
+def shapes_triples(view: Store) -> list[ox.Triple]:
+    """The SHACL shapes graph, a read task."""
+    return view.get_graph(ox.NamedNode(SHAPES_GRAPH))
+
+
+@bp.route("/def", methods=["GET", "HEAD"])
+@bp.route("/def/", methods=["GET", "HEAD"])
+def ontology() -> Response:
+    """The ontology: documentation for browsers, Turtle/JSON-LD/RDF-XML/N-Triples for tools."""
+    fmt = negotiate(RESOURCE)
+    if fmt is HTML:
+        doc = read(ontology_doc.build, ONTOLOGY_GRAPHS, SHAPES_GRAPH)
+        return html("ontology.html", doc=doc, alternates=RESOURCE.alternates("/def", HTML))
+    return rdf_response(read(ontology_triples), fmt, "cpkg-ontology")
+
+
+@bp.route("/ontology.ttl", methods=["GET", "HEAD"])
+def ontology_ttl() -> Response:
+    return rdf_response(read(ontology_triples), TURTLE, "cpkg-ontology.ttl")
+
+
+@bp.route("/shapes", methods=["GET", "HEAD"])
+def shapes() -> Response:
+    """SHACL shapes (``https://w3id.org/cpkg/shapes#…``): RDF, or the docs' shapes section."""
+    fmt: Format = negotiate(RESOURCE)
+    if fmt is HTML:
+        return redirect(url_for("resources.ontology") + "#shapes", 303)  # type: ignore[return-value]
+    return rdf_response(read(shapes_triples), fmt)
+
+
+@bp.route("/graph/<name>", methods=["GET", "HEAD"])
+def named_graph(name: str) -> Response:
+    """A named graph IRI: see its content through the Graph Store protocol."""
+    iri = str(GRAPH[name])
+    if not is_safe_iri(iri) or not read(graph_exists, iri):
+        raise NotFound(f"no named graph <{iri}> in the dataset")
+    target = url_for("data.graph_store", graph=iri)
+    fmt = request.args.get("format")
+    if fmt:
+        target += "&format=" + fmt
+    return redirect(target, 303)  # type: ignore[return-value]
