@@ -79,9 +79,7 @@ def test_union_default_excludes_virtuoso_system_graphs(loaded: RemoteStore) -> N
 
 
 def test_protocol_dataset_passed_through(loaded: RemoteStore) -> None:
-    result = loaded.query(
-        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", Dataset((G + "ontology",))
-    )
+    result = loaded.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", Dataset((G + "ontology",)))
     assert [r[0].value for r in result if isinstance(r[0], ox.Literal)] == ["11"]  # type: ignore[union-attr]
     query = f"SELECT (COUNT(*) AS ?n) FROM <{G}sources> WHERE {{ ?s ?p ?o }}"
     assert has_dataset_clause(query)
