@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install assets build run test lint typecheck bench soak clean
+.PHONY: install assets build run test test-fast lint typecheck bench soak clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,8 +41,14 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# Every test: Virtuoso, browser (Chromium), server and fuzz tests included; a missing component
+# fails the run (tests/components.py), it is never skipped quietly.
 test: install lint typecheck
 	$(BIN)/pytest
+
+# Unit and in-process tests only (under a minute): no Virtuoso, browser, server or fuzz tests.
+test-fast: install
+	$(BIN)/pytest -q -m "not virtuoso and not browser and not server and not fuzz"
 
 # Longer security runs (tests/security): 10x the fuzz examples, a 2-minute load with 64 clients.
 SOAK_SECONDS ?= 120

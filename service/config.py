@@ -11,35 +11,37 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from service.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+N = TypeVar("N", int, float)
 
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
-def _env_float(name: str, default: float) -> float:
+def _env_number(name: str, default: N) -> N:
+    """A numeric setting of the default's type (int or float), or a ConfigError saying so."""
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
+    kind = type(default)
     try:
-        return float(raw)
+        return kind(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number; set it to e.g. {default}") from None
+        what = "an integer" if kind is int else "a number"
+        raise ConfigError(f"{name}={raw!r} is not {what}; set it to e.g. {default}") from None
+
+
+def _env_float(name: str, default: float) -> float:
+    return _env_number(name, float(default))
 
 
 def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not an integer; set it to e.g. {default}") from None
+    return _env_number(name, default)
 
 
 def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:

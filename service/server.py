@@ -16,6 +16,7 @@ killed at the time limit.
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import os
 import sys
@@ -58,6 +59,14 @@ def plan(settings: Settings, workers: int) -> ServerPlan:
     return ServerPlan(1 if reason else max(1, workers), threads, preloaded, reason)
 
 
+def shutdown_grace(settings: Settings) -> int:
+    """Seconds a worker may take to stop after SIGTERM: long enough for a request in flight to
+    finish or be cut at the time limit (the executor then kills its evaluator), so no evaluator
+    outlives its worker; 5 s to spare."""
+    limit = settings.query_timeout if settings.query_timeout > 0 else 25.0
+    return math.ceil(limit) + 5
+
+
 def granian_server(settings: Settings, host: str, port: int, sp: ServerPlan) -> Any:
     """The configured granian server (not started)."""
     from granian.constants import Interfaces
@@ -77,7 +86,7 @@ def granian_server(settings: Settings, host: str, port: int, sp: ServerPlan) -> 
         ),
         log_access=bool(os.environ.get("CPKG_ACCESS_LOG")),
         respawn_failed_workers=True,  # a worker killed (e.g. out of memory) is replaced
-        workers_kill_timeout=10,
+        workers_kill_timeout=shutdown_grace(settings),
     )
 
 

@@ -54,19 +54,11 @@ def _node_json(node: ChainNode) -> dict[str, Any]:
     else:
         out["value"] = node.label
     out["label"] = node.label
-    if node.note:
-        out["note"] = node.note
-    if node.via:
-        out["via"] = node.via
-    if node.subject:
-        out["statedBy"] = node.subject
-    if node.predicate:
-        out["predicate"] = node.predicate
+    optional = {"note": node.note, "via": node.via, "statedBy": node.subject}
+    optional["predicate"] = node.predicate
+    out.update((k, v) for k, v in optional.items() if v)
     out["epistemicStatus"] = node.status
-    if node.claim:
-        out["claim"] = node.claim
-    if node.reasoning:
-        out["reasoning"] = node.reasoning
+    out.update((k, v) for k, v in (("claim", node.claim), ("reasoning", node.reasoning)) if v)
     out["evidence"] = [_evidence_json(e) for e in node.evidence]
     return out
 

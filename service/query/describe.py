@@ -82,14 +82,11 @@ class Description:
     graphs: list[Value]
     chainable: bool
     triples: list[ox.Triple]
+    total_links: int  # every link of the resource, types included, on all pages
 
     @property
     def exists(self) -> bool:
         return bool(self.rows or self.incoming or self.types)
-
-    @property
-    def total_links(self) -> int:
-        return sum(r.total for r in (*self.rows, *self.incoming))
 
 
 def describe(view: Store, iri: str, page: int = 1, per_page: int = PER_PAGE) -> Description:
@@ -100,14 +97,16 @@ def describe(view: Store, iri: str, page: int = 1, per_page: int = PER_PAGE) -> 
     rows = _values(view, iri, shown, offset, per_page) if shown else []
     closure: dict[str, dict[str, list[Node]]] = {}
     links: dict[tuple[str, str], list[tuple[Node, str | None]]] = {}
-    for d, p, o, via, extra in rows:
-        bucket = links.setdefault((d, p), [])
-        if (o, via) not in bucket:
-            bucket.append((o, via))
-        for s, p2, o2 in extra:
+    for d, p, o, via, below in rows:
+        if below is not None:
+            s, p2, o2 = below
             objs = closure.setdefault(s, {}).setdefault(p2, [])
             if o2 not in objs:
                 objs.append(o2)
+            continue
+        bucket = links.setdefault((d, p), [])
+        if (o, via) not in bucket:
+            bucket.append((o, via))
     names = labels(view, _iris(iri, links, closure))
     build = _Builder(iri, names, closure)
     pages = max((math.ceil(g.total / per_page) for g in groups), default=1)
@@ -129,6 +128,7 @@ def describe(view: Store, iri: str, page: int = 1, per_page: int = PER_PAGE) -> 
         graphs=[build.iri_value(g) for g in _graphs(view, iri)],
         chainable=_chainable(view, iri),
         triples=_triples(iri, links, closure),
+        total_links=sum(g.total for g in groups),
     )
 
 
@@ -150,55 +150,74 @@ def _groups(view: Store, iri: str) -> list[Group]:
     return sorted(groups, key=lambda g: (_DIRECTIONS.index(g.direction), g.predicate))
 
 
-# The blank nodes below an outgoing value (evidence, its quote selector), three levels deep.
-# (Filters after the patterns and no BIND: Virtuoso's compiler fails on other arrangements.)
-_CLOSURE = """OPTIONAL { ?o ?p2 ?o2 FILTER(?d = "out" && isBlank(?o))
-    OPTIONAL { ?o2 ?p3 ?o3 FILTER(isBlank(?o2))
-      OPTIONAL { ?o3 ?p4 ?o4 FILTER(isBlank(?o3)) } } }"""
-
-
-def _branch(iri: str, g: Group, offset: int, per_page: int) -> str:
-    """The values of one group on this page, as one UNION branch binding ?d ?p ?o (?via)."""
+def _window(iri: str, g: Group, var: str, offset: int, per_page: int) -> str:
+    """A subselect binding ``var`` to the values of one group on this page (and, for incoming
+    links through a blank node, ``?via``)."""
     p = f"<{g.predicate}>"
     if g.direction == "out":
-        pattern = f"<{iri}> {p} ?o"
+        pattern, projected = f"<{iri}> {p} {var}", var
     elif g.direction == "in":
-        pattern = f"?o {p} <{iri}> FILTER(isIRI(?o))"
+        pattern, projected = f"{var} {p} <{iri}> FILTER(isIRI({var}))", var
     else:  # the IRI subjects that reach the resource through a blank node (one or two hops)
         pattern = (
             f"?b {p} <{iri}> FILTER(isBlank(?b)) "
-            "{ ?o ?via ?b FILTER(isIRI(?o)) } UNION "
-            "{ ?b2 ?q ?b FILTER(isBlank(?b2)) ?o ?via ?b2 FILTER(isIRI(?o)) }"
+            f"{{ {var} ?via ?b FILTER(isIRI({var})) }} UNION "
+            f"{{ ?b2 ?q ?b FILTER(isBlank(?b2)) {var} ?via ?b2 FILTER(isIRI({var})) }}"
         )
+        projected = f"{var} ?via"
     window = f"LIMIT {per_page}" + (f" OFFSET {offset}" if offset else "")
-    return (
-        f"{{ {{ SELECT ?o ?via WHERE {{ {pattern} }} {window} }} "
-        f'VALUES (?p ?d) {{ ({p} "{g.direction}") }} }}'
-    )
+    return f"{{ SELECT {projected} WHERE {{ {pattern} }} {window} }}"
 
 
-def _values(
-    view: Store, iri: str, groups: list[Group], offset: int, per_page: int
-) -> list[tuple[str, str, Node, str | None, list[tuple[str, str, Node]]]]:
-    """(direction, property, value, via, blank-node triples below the value) for the page."""
-    branches = " UNION ".join(_branch(iri, g, offset, per_page) for g in groups)
-    result = view.query(
-        f"SELECT ?d ?p ?o ?via ?p2 ?o2 ?p3 ?o3 ?p4 ?o4 WHERE {{ {branches} {_CLOSURE} }}"
-    )
+def _branches(iri: str, g: Group, offset: int, per_page: int) -> list[str]:
+    """UNION branches for one group: its values (?d ?p ?o ?via) and, below outgoing blank-node
+    values (evidence, its quote selector), their triples three levels deep (?s ?p2 ?o2).
+
+    Each level starts again from the page's window of values, so nothing outside the page is
+    ever read (an OPTIONAL would expand every value's triples before filtering out IRIs). The
+    filters follow the patterns and there is no BIND: Virtuoso's compiler fails otherwise."""
+    tag = f'VALUES (?p ?d) {{ (<{g.predicate}> "{g.direction}") }}'
+    out = [f"{{ {_window(iri, g, '?o', offset, per_page)} {tag} }}"]
+    if g.direction != "out":
+        return out
+    hops = ["?s"]
+    for _depth in range(3):
+        chain = " ".join(
+            f"{a} ?h{i} {b} FILTER(isBlank({b}))"
+            for i, (a, b) in enumerate(zip(hops, hops[1:], strict=False))
+        )
+        out.append(
+            f"{{ {_window(iri, g, hops[0], offset, per_page)} FILTER(isBlank({hops[0]})) "
+            f'{chain} {hops[-1]} ?p2 ?o2 VALUES ?d {{ "blank" }} }}'
+        )
+        hops = [f"?w{len(hops)}", *hops]
+    return out
+
+
+Row5 = tuple[str, str, Node, str | None, tuple[str, str, Node] | None]
+
+
+def _values(view: Store, iri: str, groups: list[Group], offset: int, per_page: int) -> list[Row5]:
+    """(direction, property, value, via, None) for each value on the page, and
+    ("blank", "", "", None, (blank node, property, object)) for the triples below them."""
+    branches = " UNION ".join(b for g in groups for b in _branches(iri, g, offset, per_page))
+    result = view.query(f"SELECT ?d ?p ?o ?via ?s ?p2 ?o2 WHERE {{ {branches} }}")
     assert isinstance(result, SelectResult)
-    rows = []
-    for d, p, o, via, p2, o2, p3, o3, p4, o4 in result:
-        if not isinstance(d, ox.Literal) or not isinstance(p, ox.NamedNode):
+    rows: list[Row5] = []
+    nodes = (ox.NamedNode, ox.BlankNode, ox.Literal)
+    for d, p, o, via, s, p2, o2 in result:
+        if not isinstance(d, ox.Literal):
             continue
-        if not isinstance(o, ox.NamedNode | ox.BlankNode | ox.Literal):
-            continue
-        extra: list[tuple[str, str, Node]] = []
-        for s, pp, oo in ((o, p2, o2), (o2, p3, o3), (o3, p4, o4)):
-            ok = isinstance(oo, ox.NamedNode | ox.BlankNode | ox.Literal)
-            if isinstance(s, ox.BlankNode) and isinstance(pp, ox.NamedNode) and ok:
-                extra.append((s.value, pp.value, oo))  # type: ignore[arg-type]
-        via_iri = via.value if isinstance(via, ox.NamedNode) else None
-        rows.append((d.value, p.value, o, via_iri, extra))
+        if d.value == "blank":
+            if (
+                isinstance(s, ox.BlankNode)
+                and isinstance(p2, ox.NamedNode)
+                and isinstance(o2, nodes)
+            ):
+                rows.append(("blank", "", s, None, (s.value, p2.value, o2)))
+        elif isinstance(p, ox.NamedNode) and isinstance(o, nodes):
+            via_iri = via.value if isinstance(via, ox.NamedNode) else None
+            rows.append((d.value, p.value, o, via_iri, None))
     return rows
 
 

@@ -36,13 +36,14 @@ def labels(store: Store, iris: Iterable[str]) -> dict[str, str]:
     """Best display label of each IRI: by LABEL_PROPERTIES order, English or untagged first."""
     todo = sorted({i for i in iris if is_safe_iri(i)})
     out: dict[str, tuple[int, str]] = {}
-    props = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
     for start in range(0, len(todo), BATCH):
-        values = " ".join(f"<{i}>" for i in todo[start : start + BATCH])
-        result = store.query(
-            f"SELECT ?x ?p ?l WHERE {{ VALUES ?x {{ {values} }} VALUES ?p {{ {props} }} "
-            "?x ?p ?l FILTER(isLiteral(?l)) }"
+        # (subject, property) pairs: with two VALUES blocks a store may read every triple of
+        # each subject first, which for a resource with a million links is a million rows.
+        pairs = " ".join(
+            f"(<{i}> <{p}>)" for i in todo[start : start + BATCH] for p in LABEL_PROPERTIES
         )
+        where = f"VALUES (?x ?p) {{ {pairs} }} ?x ?p ?l FILTER(isLiteral(?l))"
+        result = store.query(f"SELECT ?x ?p ?l WHERE {{ {where} }}")
         assert isinstance(result, SelectResult)
         for x, p, lit in result:
             if not isinstance(x, ox.NamedNode) or not isinstance(lit, ox.Literal):

@@ -6,7 +6,7 @@ shape graphs (never from the Turtle files), so the page always matches what is s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 
@@ -91,92 +91,90 @@ def _anchor(iri: str) -> str:
 
 def build(store: Store, ontology_graphs: Sequence[str], shapes_graph: str) -> OntologyDoc:
     """Collect classes, properties, concept schemes and the shapes that apply to each class."""
-    head = _rows(
-        store,
-        ontology_graphs,
+    doc = _Reader(store, ontology_graphs)
+    head = doc.rows(
         """
         SELECT ?title ?desc ?version ?license WHERE { ?o a owl:Ontology
           OPTIONAL { ?o dcterms:title ?title } OPTIONAL { ?o dcterms:description ?desc }
           OPTIONAL { ?o owl:versionInfo ?version } OPTIONAL { ?o dcterms:license ?license } }
-        LIMIT 1""",
+        LIMIT 1"""
     )
     title, desc, version, lic = head[0] if head else (None, None, None, None)
-
-    names: dict[str, str] = {}
-    for s, lab in _rows(
-        store,
-        ontology_graphs,
-        """SELECT ?s ?l WHERE {
-            ?s rdfs:label|skos:prefLabel ?l FILTER(lang(?l) = "" || langMatches(lang(?l), "en")) }
-            """,
-    ):
-        names.setdefault(_v(s), _v(lab))
-    defs: dict[str, str] = {}
-    for s, d in _rows(
-        store, ontology_graphs, "SELECT ?s ?d WHERE { ?s skos:definition|rdfs:comment ?d }"
-    ):
-        defs.setdefault(_v(s), _v(d))
-
-    def term(iri: str, kind: str) -> Term:
-        return Term(iri, _anchor(iri), names.get(iri) or local_name(iri), defs.get(iri, ""), kind)
-
-    classes: dict[str, Term] = {}
-    for (c,) in _rows(
-        store,
-        ontology_graphs,
-        "SELECT DISTINCT ?c WHERE { ?c a owl:Class FILTER(isIRI(?c)) } ORDER BY ?c",
-    ):
-        classes[_v(c)] = term(_v(c), "class")
-    for c, sup in _rows(
-        store, ontology_graphs, "SELECT ?c ?s WHERE { ?c rdfs:subClassOf ?s FILTER(isIRI(?s)) }"
-    ):
-        if _v(c) in classes:
-            classes[_v(c)].parents.append(_link(_v(sup), names))
-
-    props: dict[str, Term] = {}
-    for p, kind in _rows(
-        store,
-        ontology_graphs,
-        """SELECT ?p ?k WHERE {
-            VALUES ?k { owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty
-                        rdf:Property } ?p a ?k FILTER(isIRI(?p)) } ORDER BY ?p""",
-    ):
-        props.setdefault(_v(p), term(_v(p), local_name(_v(kind))))
-    for p, rel, o in _rows(
-        store,
-        ontology_graphs,
-        """SELECT ?p ?r ?o WHERE {
-            VALUES ?r { rdfs:domain rdfs:range rdfs:subPropertyOf } ?p ?r ?o
-            FILTER(isIRI(?o)) }""",
-    ):
-        t = props.get(_v(p))
-        if t is None:
-            continue
-        target = {"domain": t.domains, "range": t.ranges}.get(local_name(_v(rel)), t.parents)
-        target.append(_link(_v(o), names))
-
-    schemes: dict[str, Scheme] = {}
-    for (s,) in _rows(
-        store, ontology_graphs, "SELECT ?s WHERE { ?s a skos:ConceptScheme } ORDER BY ?s"
-    ):
-        schemes[_v(s)] = Scheme(term(_v(s), "scheme"), [])
-    for c, s in _rows(
-        store, ontology_graphs, "SELECT ?c ?s WHERE { ?c skos:inScheme ?s } ORDER BY ?s ?c"
-    ):
-        if _v(s) in schemes:
-            schemes[_v(s)].concepts.append(term(_v(c), "concept"))
-
-    other = _constraints(store, classes, shapes_graph, ontology_graphs, names)
+    classes = doc.classes()
+    other = _constraints(store, classes, shapes_graph, ontology_graphs, doc.names)
     return OntologyDoc(
         title=_v(title) or "cpkg ontology",
         description=_v(desc),
         version=_v(version),
-        license=_link(_v(lic), names) if lic is not None else None,
+        license=_link(_v(lic), doc.names) if lic is not None else None,
         classes=sorted(classes.values(), key=lambda t: t.label.lower()),
-        properties=sorted(props.values(), key=lambda t: t.label.lower()),
-        schemes=sorted(schemes.values(), key=lambda s: s.term.label.lower()),
+        properties=sorted(doc.properties().values(), key=lambda t: t.label.lower()),
+        schemes=sorted(doc.schemes(), key=lambda s: s.term.label.lower()),
         other_shapes=other,
     )
+
+
+class _Reader:
+    """Reads the ontology graphs: labels and definitions once, then each kind of term."""
+
+    def __init__(self, store: Store, graphs: Sequence[str]) -> None:
+        self.store, self.graphs = store, graphs
+        self.names: dict[str, str] = {}
+        label = 'FILTER(lang(?l) = "" || langMatches(lang(?l), "en"))'
+        for s, lab in self.rows(
+            f"SELECT ?s ?l WHERE {{ ?s rdfs:label|skos:prefLabel ?l {label} }}"
+        ):
+            self.names.setdefault(_v(s), _v(lab))
+        self.defs: dict[str, str] = {}
+        for s, d in self.rows("SELECT ?s ?d WHERE { ?s skos:definition|rdfs:comment ?d }"):
+            self.defs.setdefault(_v(s), _v(d))
+
+    def rows(self, sparql: str) -> list[tuple[object, ...]]:
+        return _rows(self.store, self.graphs, sparql)
+
+    def term(self, iri: str, kind: str) -> Term:
+        label = self.names.get(iri) or local_name(iri)
+        return Term(iri, _anchor(iri), label, self.defs.get(iri, ""), kind)
+
+    def classes(self) -> dict[str, Term]:
+        classes: dict[str, Term] = {}
+        for (c,) in self.rows(
+            "SELECT DISTINCT ?c WHERE { ?c a owl:Class FILTER(isIRI(?c)) } ORDER BY ?c"
+        ):
+            classes[_v(c)] = self.term(_v(c), "class")
+        for c, sup in self.rows("SELECT ?c ?s WHERE { ?c rdfs:subClassOf ?s FILTER(isIRI(?s)) }"):
+            if _v(c) in classes:
+                classes[_v(c)].parents.append(_link(_v(sup), self.names))
+        return classes
+
+    def properties(self) -> dict[str, Term]:
+        props: dict[str, Term] = {}
+        for p, kind in self.rows(
+            """SELECT ?p ?k WHERE {
+            VALUES ?k { owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty
+                        rdf:Property } ?p a ?k FILTER(isIRI(?p)) } ORDER BY ?p"""
+        ):
+            props.setdefault(_v(p), self.term(_v(p), local_name(_v(kind))))
+        for p, rel, o in self.rows(
+            """SELECT ?p ?r ?o WHERE {
+            VALUES ?r { rdfs:domain rdfs:range rdfs:subPropertyOf } ?p ?r ?o FILTER(isIRI(?o)) }"""
+        ):
+            t = props.get(_v(p))
+            if t is not None:
+                target = {"domain": t.domains, "range": t.ranges}.get(
+                    local_name(_v(rel)), t.parents
+                )
+                target.append(_link(_v(o), self.names))
+        return props
+
+    def schemes(self) -> list[Scheme]:
+        schemes: dict[str, Scheme] = {}
+        for (s,) in self.rows("SELECT ?s WHERE { ?s a skos:ConceptScheme } ORDER BY ?s"):
+            schemes[_v(s)] = Scheme(self.term(_v(s), "scheme"), [])
+        for c, s in self.rows("SELECT ?c ?s WHERE { ?c skos:inScheme ?s } ORDER BY ?s ?c"):
+            if _v(s) in schemes:
+                schemes[_v(s)].concepts.append(self.term(_v(c), "concept"))
+        return list(schemes.values())
 
 
 _RULES = {
@@ -200,52 +198,38 @@ _RULES = {
 }
 
 
-def _constraints(
-    store: Store,
-    classes: dict[str, Term],
-    shapes_graph: str,
-    ontology_graphs: Sequence[str],
-    names: dict[str, str],
-) -> list[Constraint]:
-    """Attach each shape's constraints to the classes it targets (and their subclasses)."""
-    graphs = [shapes_graph, *ontology_graphs]
-    sub: dict[str, set[str]] = {}
-    for c, sup in _rows(
-        store, ontology_graphs, "SELECT ?c ?s WHERE { ?c rdfs:subClassOf+ ?s FILTER(isIRI(?s)) }"
-    ):
-        sub.setdefault(_v(sup), set()).add(_v(c))
-    rows = _rows(
-        store,
-        graphs,
-        """
-        SELECT ?shape ?tk ?target ?ps ?path ?k ?v ?msg WHERE {
-          ?shape ?tk ?target .
-          VALUES ?tk { sh:targetClass sh:targetObjectsOf sh:targetSubjectsOf sh:targetNode }
-          { ?shape sh:property ?ps . ?ps sh:path ?path . ?ps ?k ?v
-            FILTER(?k NOT IN (sh:path, sh:message, sh:name, sh:description, rdf:type))
-            OPTIONAL { ?ps sh:message ?msg } }
-          UNION
-          { ?shape sh:sparql ?ps . BIND("(SPARQL constraint)" AS ?path)
-            BIND(sh:select AS ?k) BIND("custom SPARQL check" AS ?v)
-            OPTIONAL { ?ps sh:message ?msg } }
-          UNION
-          { ?shape ?k ?v . BIND(?shape AS ?ps) BIND("(the node itself)" AS ?path)
-            FILTER(?k IN (sh:class, sh:nodeKind, sh:closed, sh:datatype)) }
-        }""",
-    )
+_SHAPE_RULES = """
+SELECT ?shape ?tk ?target ?ps ?path ?k ?v ?msg WHERE {
+  ?shape ?tk ?target .
+  VALUES ?tk { sh:targetClass sh:targetObjectsOf sh:targetSubjectsOf sh:targetNode }
+  { ?shape sh:property ?ps . ?ps sh:path ?path . ?ps ?k ?v
+    FILTER(?k NOT IN (sh:path, sh:message, sh:name, sh:description, rdf:type))
+    OPTIONAL { ?ps sh:message ?msg } }
+  UNION
+  { ?shape sh:sparql ?ps . BIND("(SPARQL constraint)" AS ?path)
+    BIND(sh:select AS ?k) BIND("custom SPARQL check" AS ?v)
+    OPTIONAL { ?ps sh:message ?msg } }
+  UNION
+  { ?shape ?k ?v . BIND(?shape AS ?ps) BIND("(the node itself)" AS ?path)
+    FILTER(?k IN (sh:class, sh:nodeKind, sh:closed, sh:datatype)) }
+}"""
+
+
+def _grouped_constraints(
+    rows: list[tuple[object, ...]], names: dict[str, str]
+) -> dict[tuple[str, str, str, str], Constraint]:
+    """One Constraint per (shape, target kind, target, property shape), its rules collected."""
     grouped: dict[tuple[str, str, str, str], Constraint] = {}
     for shape, tk, target, ps, path, k, v, msg in rows:
         key = (_v(shape), _v(tk), _v(target), _v(ps))
         if key not in grouped:
-            tkind = local_name(_v(tk))
             path_text = (
                 compact(_v(path))
                 if isinstance(path, ox.NamedNode)
                 else (_v(path) if isinstance(path, ox.Literal) else "(complex path)")
             )
-            grouped[key] = Constraint(
-                _link(_v(shape), names), f"{tkind} {compact(_v(target))}", path_text, [], _v(msg)
-            )
+            target_text = f"{local_name(_v(tk))} {compact(_v(target))}"
+            grouped[key] = Constraint(_link(_v(shape), names), target_text, path_text, [], _v(msg))
         name = local_name(_v(k))
         value = compact(_v(v)) if isinstance(v, ox.NamedNode) else _v(v)
         if isinstance(v, ox.BlankNode):
@@ -255,27 +239,35 @@ def _constraints(
             grouped[key].rules.append(rule)
         if msg is not None and not grouped[key].message:
             grouped[key].message = _v(msg)
+    return grouped
+
+
+def _constraints(
+    store: Store,
+    classes: dict[str, Term],
+    shapes_graph: str,
+    ontology_graphs: Sequence[str],
+    names: dict[str, str],
+) -> list[Constraint]:
+    """Attach each shape's constraints to the classes it targets (and their subclasses); return
+    the constraints that target no class of the ontology."""
+    sub: dict[str, set[str]] = {}
+    for c, sup in _rows(
+        store, ontology_graphs, "SELECT ?c ?s WHERE { ?c rdfs:subClassOf+ ?s FILTER(isIRI(?s)) }"
+    ):
+        sub.setdefault(_v(sup), set()).add(_v(c))
+    rows = _rows(store, [shapes_graph, *ontology_graphs], _SHAPE_RULES)
     other: list[Constraint] = []
-    for (_, tk, target, _), con in sorted(grouped.items()):
+    for (_, tk, target, _), con in sorted(_grouped_constraints(rows, names).items()):
         con.rules.sort()
-        if tk.endswith("targetClass"):
-            for cls in sorted({target, *sub.get(target, set())}):
-                if cls in classes:
-                    inherited = cls != target
-                    shown = (
-                        con
-                        if not inherited
-                        else Constraint(
-                            con.shape,
-                            con.target + " (superclass)",
-                            con.path,
-                            con.rules,
-                            con.message,
-                        )
-                    )
-                    classes[cls].constraints.append(shown)
-            if target not in classes:
-                other.append(con)
-        else:
+        if not tk.endswith("targetClass") or target not in classes:
             other.append(con)
+        if not tk.endswith("targetClass"):
+            continue
+        for cls in sorted({target, *sub.get(target, set())} & set(classes)):
+            if cls == target:
+                classes[cls].constraints.append(con)
+            else:
+                inherited = replace(con, target=con.target + " (superclass)")
+                classes[cls].constraints.append(inherited)
     return other

@@ -1,9 +1,10 @@
 """The embedded store: pyoxigraph in memory, or on disk at ``Settings.store_path``.
 
-Queries are evaluated in forked children (see isolate.py). RocksDB, behind an on-disk store,
-is not fork-safe (a child can inherit a mutex held by a background thread and hang: we saw
-it), so an on-disk store is the durable primary and queries read an in-memory snapshot of it,
-rebuilt before the next fork after each write (``fork_guard``).
+Queries are evaluated in forked children (service/query/evaluators.py, driven by the
+executor). RocksDB, behind an on-disk store, is not fork-safe (a child can inherit a mutex held
+by a background thread and hang: we saw it), so an on-disk store is the durable primary and
+queries read an in-memory snapshot of it, rebuilt before the next fork after each write
+(``fork_guard``).
 
 Queries see the union of all graphs as their default graph unless the SPARQL protocol's
 ``default-graph-uri``/``named-graph-uri`` say otherwise. The built dataset is loaded with
@@ -228,17 +229,17 @@ class EmbeddedStore(Store):
         ]
 
     def replace_graph(self, graph: GraphName, triples: Iterable[Triple]) -> bool:
-        quads = [Quad(t.subject, t.predicate, t.object, graph) for t in triples]
-        with self.lock:
-            existed = self.graph_exists(graph)
-            self._write(graph, quads, clear=True)
-        return existed
+        return self._put(graph, triples, clear=True)
 
     def add_to_graph(self, graph: GraphName, triples: Iterable[Triple]) -> bool:
+        return self._put(graph, triples, clear=False)
+
+    def _put(self, graph: GraphName, triples: Iterable[Triple], *, clear: bool) -> bool:
+        """Write a graph (replacing it when ``clear``); whether it existed before."""
         quads = [Quad(t.subject, t.predicate, t.object, graph) for t in triples]
         with self.lock:
             existed = self.graph_exists(graph)
-            self._write(graph, quads, clear=False)
+            self._write(graph, quads, clear=clear)
         return existed
 
     def delete_graph(self, graph: GraphName) -> bool:

@@ -158,69 +158,22 @@ class RemoteStore(Store):
     ) -> _Response:
         """POST one query or update; map every failure to a RemoteStoreError subclass."""
         url = self.update_endpoint if update else self.endpoint
-        w = SPARQLWrapper(self.endpoint, updateEndpoint=self.update_endpoint)
-        w.setMethod(POST)
-        w.setOnlyConneg(True)  # no format=/output= parameters: plain content negotiation
-        w.setQuery(text)
-        # SPARQLWrapper guesses query vs update from the first keyword; we know which it is.
-        w.queryType = "INSERT" if update else "SELECT"
-        w.addCustomHttpHeader("Accept", accept)
+        limit = max(1, round(timeout if timeout and timeout > 0 else self.timeout))
+        w = self._request(text, update, accept, limit)
         for g in default_graphs:
             w.addParameter("using-graph-uri" if update else "default-graph-uri", g)
         for g in named_graphs:
             w.addParameter("using-named-graph-uri" if update else "named-graph-uri", g)
-        if self.token:
-            w.addCustomHttpHeader("Authorization", f"Bearer {self.token}")
-        elif self.user is not None and self.password is not None:
-            w.setCredentials(self.user, self.password)
-            if self.auth == "digest":
-                w.setHTTPAuth(DIGEST)
-        limit = max(1, round(timeout if timeout and timeout > 0 else self.timeout))
-        w.setTimeout(limit)
         what = "update" if update else "query"
         try:
-            result = w.query()
-            resp = result.response
+            resp = w.query().response
             body = resp.read()
             headers = {k.lower(): v for k, v in resp.headers.items()}
-        except sw_errors.Unauthorized:
-            raise self._auth_error(url, 401) from None
-        except sw_errors.QueryBadFormed as exc:
-            raise QueryError(f"the SPARQL store rejected the {what}: {_detail(exc)}") from None
-        except sw_errors.EndPointNotFound:
-            raise RemoteStoreError(
-                f"no SPARQL endpoint at {url} (HTTP 404); check CPKG_SPARQL_ENDPOINT"
-                + (" and CPKG_SPARQL_UPDATE_ENDPOINT" if update else "")
-            ) from None
-        except sw_errors.URITooLong:
-            raise RemoteStoreError(f"{url} refused the request as too long (HTTP 414)") from None
-        except sw_errors.EndPointInternalError as exc:
-            raise RemoteStoreError(
-                f"the SPARQL store at {url} failed on the {what} (HTTP 500): {_detail(exc)}"
-            ) from None
-        except urllib.error.HTTPError as exc:
-            if exc.code in (401, 403):
-                raise self._auth_error(url, exc.code) from None
-            raise RemoteStoreError(
-                f"the SPARQL store at {url} answered HTTP {exc.code} {exc.reason}: {_detail(exc)}"
-            ) from None
-        except urllib.error.URLError as exc:
-            reason = exc.reason
-            if isinstance(reason, TimeoutError):
-                raise self._timeout(url, what, limit) from None
-            if isinstance(reason, ConnectionRefusedError):
-                raise RemoteStoreError(
-                    f"cannot connect to the SPARQL store at {url}: connection refused; is it "
-                    "running, and is CPKG_SPARQL_ENDPOINT right?"
-                ) from None
-            raise RemoteStoreError(f"cannot reach the SPARQL store at {url}: {reason}") from None
-        except TimeoutError:
-            raise self._timeout(url, what, limit) from None
-        except (http.client.HTTPException, ConnectionError, OSError) as exc:
-            raise RemoteStoreError(
-                f"lost the connection to the SPARQL store at {url} during the {what}: "
-                f"{type(exc).__name__} {exc}"
-            ) from None
+        except Exception as exc:  # noqa: BLE001 - every known failure is mapped
+            mapped = self._failure(exc, url, what, limit)
+            if mapped is exc:
+                raise
+            raise mapped from None
         # Virtuoso "anytime queries": at its own MaxQueryExecutionTime it returns a *partial*
         # answer with 200 OK and X-SQL-State S1TAT. A partial answer is a wrong answer.
         if headers.get("x-sql-state") == "S1TAT":
@@ -230,6 +183,65 @@ class RemoteStore(Store):
             )
         ctype = headers.get("content-type", "").split(";")[0].strip().lower()
         return _Response(body, ctype, headers)
+
+    def _request(self, text: str, update: bool, accept: str, timeout: int) -> SPARQLWrapper:
+        """A SPARQLWrapper request with our credentials, Accept header and time limit."""
+        w = SPARQLWrapper(self.endpoint, updateEndpoint=self.update_endpoint)
+        w.setMethod(POST)
+        w.setOnlyConneg(True)  # no format=/output= parameters: plain content negotiation
+        w.setQuery(text)
+        # SPARQLWrapper guesses query vs update from the first keyword; we know which it is.
+        w.queryType = "INSERT" if update else "SELECT"
+        w.addCustomHttpHeader("Accept", accept)
+        if self.token:
+            w.addCustomHttpHeader("Authorization", f"Bearer {self.token}")
+        elif self.user is not None and self.password is not None:
+            w.setCredentials(self.user, self.password)
+            if self.auth == "digest":
+                w.setHTTPAuth(DIGEST)
+        w.setTimeout(timeout)
+        return w
+
+    def _failure(self, exc: Exception, url: str, what: str, limit: int) -> Exception:
+        """The error a user can act on for a failed request: what, where, what to check."""
+        if isinstance(exc, sw_errors.Unauthorized):
+            return self._auth_error(url, 401)
+        if isinstance(exc, sw_errors.QueryBadFormed):
+            return QueryError(f"the SPARQL store rejected the {what}: {_detail(exc)}")
+        if isinstance(exc, sw_errors.EndPointNotFound):
+            return RemoteStoreError(
+                f"no SPARQL endpoint at {url} (HTTP 404); check CPKG_SPARQL_ENDPOINT"
+                + (" and CPKG_SPARQL_UPDATE_ENDPOINT" if what == "update" else "")
+            )
+        if isinstance(exc, sw_errors.URITooLong):
+            return RemoteStoreError(f"{url} refused the request as too long (HTTP 414)")
+        if isinstance(exc, sw_errors.EndPointInternalError):
+            return RemoteStoreError(
+                f"the SPARQL store at {url} failed on the {what} (HTTP 500): {_detail(exc)}"
+            )
+        if isinstance(exc, urllib.error.HTTPError):
+            if exc.code in (401, 403):
+                return self._auth_error(url, exc.code)
+            return RemoteStoreError(
+                f"the SPARQL store at {url} answered HTTP {exc.code} {exc.reason}: {_detail(exc)}"
+            )
+        if isinstance(exc, urllib.error.URLError):
+            if isinstance(exc.reason, TimeoutError):
+                return self._timeout(url, what, limit)
+            if isinstance(exc.reason, ConnectionRefusedError):
+                return RemoteStoreError(
+                    f"cannot connect to the SPARQL store at {url}: connection refused; is it "
+                    "running, and is CPKG_SPARQL_ENDPOINT right?"
+                )
+            return RemoteStoreError(f"cannot reach the SPARQL store at {url}: {exc.reason}")
+        if isinstance(exc, TimeoutError):
+            return self._timeout(url, what, limit)
+        if isinstance(exc, http.client.HTTPException | ConnectionError | OSError):
+            return RemoteStoreError(
+                f"lost the connection to the SPARQL store at {url} during the {what}: "
+                f"{type(exc).__name__} {exc}"
+            )
+        return exc
 
     def _auth_error(self, url: str, code: int) -> RemoteAuthError:
         how = (

@@ -15,8 +15,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from components import missing
 from live_server import ROOT, free_port
 from sec_helpers import ADMIN, Server, bearer
+
+pytestmark = pytest.mark.server
 
 T = 60
 OPS, PER_OP = 14, 4000  # INSERT DATA operations in the big update, triples in each
@@ -148,7 +151,7 @@ def _tmpfs(where: Path, options: str) -> Iterator[Path]:
         text=True,
     )
     if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({r.stderr.strip()}); needs root")
+        missing("root", f"cannot mount a tmpfs here ({r.stderr.strip()}): the test needs root")
     try:
         yield where
     finally:

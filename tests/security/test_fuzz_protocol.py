@@ -26,6 +26,8 @@ FUZZ = settings(
     derandomize=os.environ.get("CPKG_FUZZ_RANDOM") is None,  # reproducible in `make test`
     database=None,
 )
+
+pytestmark = pytest.mark.fuzz
 TOKEN = "fuzz-admin-token-0123456789"
 RUN: dict[str, int] = {}
 

@@ -11,6 +11,8 @@ import pytest
 import requests
 from sec_helpers import ADMIN, Server, bearer
 
+pytestmark = pytest.mark.server
+
 T = 30
 CPR = "https://w3id.org/cpkg/id/"
 CUSTODY = CPR + "finding-2016-custody"

@@ -25,6 +25,8 @@ CPR = "https://w3id.org/cpkg/id/"
 EXPLOSIVE = (
     "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
 )
+
+pytestmark = pytest.mark.server
 JSON = {"Accept": "application/sparql-results+json"}
 # Cheap and typical requests. /chain (~0.1 s of CPU in a forked child each) is left out: on a
 # shared 2-core machine 32 clients of it alone reach the time limit; it has its own tests.

@@ -38,6 +38,7 @@ def test_rate_setting_parsing() -> None:
     assert is_loopback("127.0.0.1") and is_loopback("::1") and not is_loopback("10.0.0.1")
 
 
+@pytest.mark.server
 def test_clients_over_the_limit_get_429_with_retry_after(tmp_path: Path) -> None:
     data = Path(__file__).resolve().parents[1] / "fixtures" / "dataset.nq"
     env = {
@@ -63,6 +64,7 @@ def test_clients_over_the_limit_get_429_with_retry_after(tmp_path: Path) -> None
         server.stop()
 
 
+@pytest.mark.server
 def test_loopback_is_not_limited_by_default() -> None:
     data = Path(__file__).resolve().parents[1] / "fixtures" / "dataset.nq"
     server = Server([data], {"CPKG_RATE_LIMIT": "2/minute"}).wait()

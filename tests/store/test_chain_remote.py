@@ -22,6 +22,8 @@ from virtuoso import Virtuoso, load_project_dataset, virtuoso_fixture  # noqa: E
 from service.query.chain import get_chains  # noqa: E402
 from service.store.remote import RemoteStore  # noqa: E402
 
+pytestmark = pytest.mark.virtuoso
+
 CUSTODY = "https://w3id.org/cpkg/id/finding-2016-custody"
 
 

@@ -11,16 +11,8 @@ from pyoxigraph import Literal, NamedNode, Triple
 from service.config import Settings
 from service.errors import ConfigError, ParseError, QueryError, QueryTimeout
 from service.query.evaluators import run_forked
-from service.store import (
-    AskResult,
-    Dataset,
-    EmbeddedStore,
-    GraphResult,
-    SelectResult,
-    load_dataset,
-    load_files,
-    open_store,
-)
+from service.store.base import AskResult, Dataset, GraphResult, SelectResult
+from service.store.embedded import EmbeddedStore, load_dataset, load_files, open_store
 
 G = "https://w3id.org/cpkg/graph/"
 CPR = "https://w3id.org/cpkg/id/"

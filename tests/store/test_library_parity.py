@@ -22,6 +22,8 @@ from virtuoso import Virtuoso, load_project_dataset, normalise, virtuoso_fixture
 from service.store.embedded import EmbeddedStore  # noqa: E402
 from service.store.remote import RemoteStore  # noqa: E402
 
+pytestmark = pytest.mark.virtuoso
+
 #: query name -> why Virtuoso 7.2's answer may differ (the query still has to run without error).
 #: Each is an evaluation difference seen on Virtuoso 7.2.5, not a data or query error: the
 #: embedded answers are checked against reviewed expected results in tests/test_queries.py.

@@ -22,6 +22,8 @@ from service.errors import RemoteStoreError  # noqa: E402
 from service.store.push import push_dataset  # noqa: E402
 from service.store.remote import RemoteStore  # noqa: E402
 
+pytestmark = pytest.mark.virtuoso
+
 G = "https://w3id.org/cpkg/graph/"
 EXPECTED = {G + "findings": 42, G + "ontology": 11, G + "sources": 9}
 QUIET = {"progress": lambda _msg: None}

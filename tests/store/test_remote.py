@@ -19,6 +19,8 @@ from service.store.base import AskResult, Dataset, GraphResult, SelectResult
 from service.store.push import push_dataset
 from service.store.remote import RemoteStore
 
+pytestmark = pytest.mark.virtuoso
+
 G = "https://w3id.org/cpkg/graph/"
 PARITY_QUERIES = [
     "SELECT ?s ?p ?o WHERE { ?s ?p ?o }",

@@ -18,6 +18,8 @@ from service.store.configured import open_configured_store  # noqa: E402
 from service.store.push import push_dataset  # noqa: E402
 from service.web import create_app, get_executor  # noqa: E402
 
+pytestmark = pytest.mark.virtuoso
+
 
 def _settings(virtuoso: Virtuoso, **overrides: object) -> Settings:
     base = Settings(

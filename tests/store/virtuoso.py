@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from components import missing
 
 from service.store.base import AskResult, GraphResult, QueryResult, SelectResult
 from service.store.embedded import EmbeddedStore
@@ -102,17 +103,15 @@ def virtuoso_binary() -> str | None:
 
 
 def require_virtuoso() -> str:
-    """The binary, or skip (fail under CI=true) with a reason that says how to install it."""
+    """The binary, or a failure that says how to install it (tests/components.py)."""
     binary = virtuoso_binary()
-    if binary is None:
-        msg = (
-            "VIRTUOSO NOT INSTALLED: the remote-store tests need a real Virtuoso server "
-            "(virtuoso-t); install it with `apt-get install -y virtuoso-opensource`"
-        )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg + " (failing because CI=true)", pytrace=False)
-        pytest.skip(msg)
-    return binary
+    if binary is not None:
+        return binary
+    return missing(
+        "virtuoso",
+        "VIRTUOSO NOT INSTALLED: the remote-store tests need a real Virtuoso server "
+        "(virtuoso-t); install it with `apt-get install -y virtuoso-opensource`",
+    )
 
 
 class Virtuoso:

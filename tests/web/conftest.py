@@ -6,36 +6,16 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from web_helpers import DATA_FILES, ROOT
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from service.config import Settings
 from service.store.embedded import EmbeddedStore
 from service.vocab import GRAPH
-
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = Path(__file__).with_name("fixtures")
-
-
-def _shapes_file() -> Path:
-    real = ROOT / "ontology" / "shapes.ttl"
-    return (
-        real
-        if real.is_file()
-        else ROOT / "tests" / "fixtures" / "build" / "ontology" / "shapes.ttl"
-    )
-
-
-DATA_FILES: dict[str, Path] = {
-    "ontology-cpkg": ROOT / "ontology" / "cpkg.ttl",
-    "ontology-concepts": ROOT / "ontology" / "concepts.ttl",
-    "ontology-shapes": _shapes_file(),
-    "chain": FIXTURES / "chain.ttl",
-}
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,11 @@ browser, offline. Screenshots go to test-artifacts/. Never runs ``playwright ins
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from components import missing
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -22,18 +22,11 @@ ARGS = [
     "--disable-sync",
 ]
 
+pytestmark = pytest.mark.browser
 if not CHROMIUM.exists():
-    if os.environ.get("CI") == "true":
-        pytest.fail(
-            "CI=true but /usr/bin/chromium is missing: add chromium to .ci/run's apt-get line",
-            pytrace=False,
-        )
-    pytest.skip(
-        "headless Chromium not installed (apt-get install chromium) - browser tests skipped",
-        allow_module_level=True,
-    )
+    missing("browser", "headless Chromium is not installed (apt-get install chromium)", module=True)
 
-sync_api = pytest.importorskip("playwright.sync_api")
+from playwright import sync_api  # noqa: E402 - after the check that Chromium exists
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,8 @@ from web_helpers import DATASET, expected_rows
 EXPLOSIVE = (
     "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
 )
+
+pytestmark = pytest.mark.server
 CHEAP = "SELECT ?s WHERE { ?s a <https://w3id.org/cpkg/def#Force> }"
 
 

@@ -51,6 +51,7 @@ def test_an_answer_over_the_limit_before_streaming_is_a_clear_error() -> None:
     assert r.status_code == 400 and "more than 100 rows" in r.text
 
 
+@pytest.mark.server
 def test_over_http_a_streamed_answer_is_whole_and_a_late_error_is_a_clear_error(
     cpkg_server: Callable[..., str],
 ) -> None:

@@ -11,7 +11,7 @@ import requests
 from flask import Flask
 from web_helpers import fixture_store, parse_triples, settings
 
-from service.store import EmbeddedStore
+from service.store.embedded import EmbeddedStore
 from service.web import create_app
 
 T = 10

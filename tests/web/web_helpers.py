@@ -10,9 +10,30 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from service.config import Settings
-from service.store import EmbeddedStore, load_files
+from service.store.embedded import EmbeddedStore, load_files
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[2]
+WEB_FIXTURES = Path(__file__).with_name("fixtures")
+
+
+def _shapes_file() -> Path:
+    real = ROOT / "ontology" / "shapes.ttl"
+    return (
+        real
+        if real.is_file()
+        else ROOT / "tests" / "fixtures" / "build" / "ontology" / "shapes.ttl"
+    )
+
+
+DATA_FILES: dict[str, Path] = {
+    "ontology-cpkg": ROOT / "ontology" / "cpkg.ttl",
+    "ontology-concepts": ROOT / "ontology" / "concepts.ttl",
+    "ontology-shapes": _shapes_file(),
+    "chain": WEB_FIXTURES / "chain.ttl",
+}
+
+
 DATASET = FIXTURES / "dataset.trig"
 
 RESULT_FORMATS = {

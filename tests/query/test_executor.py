@@ -1,0 +1,150 @@
+"""The executor is the one read path: the guarantees hold for every task, and the store cannot
+be read any other way."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pyoxigraph as ox
+import pytest
+from flask import Blueprint, Response
+
+from service.config import Settings
+from service.errors import OutsideExecutor, QueryTimeout, ResultTooLarge
+from service.query.access import ADMIN, ANONYMOUS, Principal
+from service.query.answers import summary
+from service.query.executor import Executor
+from service.store.base import SelectResult, Store
+from service.store.embedded import EmbeddedStore
+from service.web import create_app, get_executor
+
+PRIVATE = "https://w3id.org/cpkg/private/alice/notes"
+ALICE = Principal("alice")
+
+
+def _store() -> EmbeddedStore:
+    store = EmbeddedStore()
+    store.update(
+        "INSERT DATA { GRAPH <urn:public> { <urn:a> <urn:p> 1, 2, 3, 4, 5, 6, 7, 8 } "
+        f"GRAPH <{PRIVATE}> {{ <urn:secret> <urn:p> 42 }} }}"
+    )
+    return store
+
+
+# -- tasks: module-level functions of (view, *args), as routes define them ---------------------
+
+
+def sleep_task(view: Store, seconds: float) -> str:
+    time.sleep(seconds)
+    return "woke up"
+
+
+def rows_task(view: Store) -> int:
+    result = view.query("SELECT * WHERE { ?s ?p ?o }")
+    assert isinstance(result, SelectResult)
+    return sum(1 for _ in result)
+
+
+def seen_task(view: Store) -> tuple[list[str], int, list[str]]:
+    result = view.query("SELECT ?s WHERE { ?s ?p ?o }")
+    assert isinstance(result, SelectResult)
+    subjects = sorted(str(row[0]) for row in result)
+    return view.graph_names(), view.triple_count(), subjects
+
+
+def busy_task(view: Store) -> int:
+    n = 0
+    while True:  # many quick queries: only the deadline between them can stop this
+        view.query("ASK { ?s ?p ?o }")
+        n += 1
+
+
+def generation_task(view: Store) -> int:
+    result = view.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert isinstance(result, SelectResult)
+    (n,) = next(iter(result))
+    assert isinstance(n, ox.Literal)
+    return int(n.value)
+
+
+# -- the guarantees ----------------------------------------------------------------------------
+
+
+def test_the_store_refuses_to_be_read_outside_the_executor() -> None:
+    app = create_app(Settings(), _store())
+    executor = get_executor(app)
+    with app.test_request_context("/"), pytest.raises(OutsideExecutor, match="Executor.read"):
+        executor.store.triple_count()
+    with pytest.raises(OutsideExecutor):
+        executor.store.query("ASK {}")
+    assert executor.read(ANONYMOUS, summary)[0] == 8  # through the executor: fine
+
+
+def test_a_route_that_reads_the_store_directly_fails_loudly() -> None:
+    app = create_app(Settings(), _store())
+    bp = Blueprint("sneaky", __name__)
+
+    @bp.route("/sneaky")
+    def sneaky() -> Response:
+        return Response(str(get_executor().store.triple_count()))
+
+    app.register_blueprint(bp)
+    r = app.test_client().get("/sneaky")
+    assert r.status_code == 500 and "outside the executor" in r.text
+
+
+def test_time_limit_kills_the_task() -> None:
+    executor = Executor(_store(), Settings(query_timeout=0.5))
+    t0 = time.monotonic()
+    with pytest.raises(QueryTimeout):
+        executor.read(ANONYMOUS, sleep_task, 30.0)
+    assert time.monotonic() - t0 < 5
+    assert executor.read(ANONYMOUS, sleep_task, 0.0) == "woke up"  # the next one is served
+
+
+def test_time_limit_on_a_store_that_cannot_be_forked() -> None:
+    """A remote store cannot be killed: the time left goes with every query instead."""
+    store = _store()
+    store.forkable = False
+    executor = Executor(store, Settings(query_timeout=0.3))
+    with pytest.raises(QueryTimeout):
+        executor.read(ANONYMOUS, busy_task)
+
+
+def test_result_cap_applies_to_every_task() -> None:
+    executor = Executor(_store(), Settings(max_results=5))
+    with pytest.raises(ResultTooLarge, match="more than 5 rows"):
+        executor.read(ANONYMOUS, rows_task)
+    assert Executor(_store(), Settings(max_results=100)).read(ANONYMOUS, rows_task) == 8
+
+
+def test_access_control_applies_to_every_task() -> None:
+    executor = Executor(_store(), Settings())
+    graphs, count, subjects = executor.read(ANONYMOUS, seen_task)
+    assert graphs == ["urn:public"] and count == 8 and "<urn:secret>" not in subjects
+    graphs, count, subjects = executor.read(ALICE, seen_task)
+    assert PRIVATE in graphs and count == 9 and "<urn:secret>" in subjects
+    assert executor.read(ADMIN, seen_task)[1] == 9
+
+
+def test_answers_are_cached_until_the_next_write() -> None:
+    store = _store()
+    executor = Executor(store, replace(Settings(), cache_bytes=1 << 20))
+    assert executor.read(ADMIN, generation_task) == 9
+    assert executor.read(ADMIN, generation_task) == 9
+    assert executor.cache.stats().hits == 1
+    executor.update(ADMIN, "INSERT DATA { <urn:b> <urn:p> 1 }")
+    assert executor.read(ADMIN, generation_task) == 10  # not the cached 9
+    assert executor.read(ALICE, generation_task) == 10  # another caller: its own entry
+    assert executor.cache.stats().hits == 1
+
+
+def test_users_write_only_their_own_graphs_through_the_executor() -> None:
+    store = _store()
+    executor = Executor(store, Settings())
+    executor.update(ALICE, f"INSERT DATA {{ GRAPH <{PRIVATE}> {{ <urn:x> <urn:p> 1 }} }}")
+    assert executor.read(ALICE, seen_task)[1] == 10
+    with pytest.raises(Exception, match="may only write"):
+        executor.update(ALICE, "INSERT DATA { GRAPH <urn:public> { <urn:x> <urn:p> 1 } }")
+    assert executor.read(ANONYMOUS, seen_task)[1] == 8
