@@ -310,9 +310,21 @@ class _Auditor:
     def stated_claim(self, quad: ox.Quad, file: str) -> None:
         """A Stated claim's value must be stated, figures included, by the quotes it cites."""
         predicate, status = self.index.claim_of.get(_value(quad.subject), ("", ""))
-        if status == STATED:
-            quotes = self.index.quotes.get((_value(quad.subject), predicate), [])
-            self._figures_stated(quad, file, quotes, f"quote the claim cites for {predicate}")
+        if status != STATED:
+            return
+        quotes = self.index.quotes.get((_value(quad.subject), predicate))
+        if quotes is None:
+            self.problem(
+                "over-claimed",
+                quad,
+                file,
+                f"a Stated claim is a source's words, but none of its evidence lists "
+                f"{compact(predicate)} in cpkg:supports",
+                f"cite the quote that states it, with cpkg:supports {compact(predicate)}, or make "
+                "the claim Inferred (with cpkg:reasoning) if no source states it",
+            )
+            return
+        self._figures_stated(quad, file, quotes, f"quote the claim cites for {compact(predicate)}")
 
     def _unexplained(self, quad: ox.Quad, file: str) -> None:
         prop = compact(quad.predicate.value)

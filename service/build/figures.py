@@ -32,9 +32,12 @@ DIGITS = re.compile(r"(?<!\d)\d+(?:[.,]\d+)*")
 # In a quote, a figure may carry a scale word: "£1.9million", "2 billion".
 SCALED = re.compile(r"(?<!\d)(\d+(?:[.,]\d+)*)\s*(thousand|million|billion|bn)\b", re.IGNORECASE)
 WORD = re.compile(r"[A-Za-z]+")
-# The graph refers to its source documents by number with a leading zero ("source 003", "(001)"):
-# references, not figures. No figure of the sources is written that way.
-SOURCE_NUMBER = re.compile(r"(?<![\d.,])0\d\d(?!\d)")
+# References in the curators' wording are not figures: the source documents' numbers, written with a
+# leading zero as no figure of the sources is ("source 003", "(001)"), and the project's own names
+# of resources and files ("cpr:event-2016-khan-tweet", "graph/claims.ttl").
+REFERENCE = re.compile(
+    r"(?<![\d.,])0\d\d(?!\d)|\b(?:cpr|cpkg|cpgraph):[\w.-]*\w|\bgraph/[\w/.-]+\.ttl\b"
+)
 
 SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "bn": 10**9}
 # fmt: off
@@ -69,8 +72,8 @@ def value_figures(lexical: str, datatype: str | None) -> set[Decimal]:
     """The figures a literal value holds: those a quote supporting it must state.
 
     A typed number is one figure; a date is its year, month and day; any other text holds the
-    digit runs written in it ("the 13th inspection (2016)" holds 13 and 2016), except the numbers
-    of source documents ("source 003").
+    digit runs written in it ("the 13th inspection (2016)" holds 13 and 2016), except references
+    to source documents and resources ("source 003", "cpr:event-2016-khan-tweet").
     """
     if datatype in FIGURELESS_TYPES:
         return set()
@@ -80,7 +83,7 @@ def value_figures(lexical: str, datatype: str | None) -> set[Decimal]:
     if datatype in DATE_TYPES:
         date = lexical.split("T", 1)[0]
         return {n for part in date.lstrip("-").split("-") if (n := _number(part)) is not None}
-    return _digit_figures(SOURCE_NUMBER.sub(" ", lexical))
+    return _digit_figures(REFERENCE.sub(" ", lexical))
 
 
 def quote_figures(quote: str) -> set[Decimal]:

@@ -32,8 +32,10 @@ def test_value_figures(lexical: str, datatype: str | None, expected: set[Decimal
     assert value_figures(lexical, datatype) == expected
 
 
-def test_source_numbers_are_references_not_figures() -> None:
+def test_references_are_not_figures() -> None:
     assert value_figures("as source 003 reports (sources 000, 001 and 004)", None) == set()
+    assert value_figures("see cpr:event-2016-khan-tweet and graph/claims.ttl", None) == set()
+    assert value_figures("1,000 of them (see cpr:finding-2016-x)", None) == numbers("1000")
 
 
 @pytest.mark.parametrize(
