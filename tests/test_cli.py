@@ -48,7 +48,9 @@ def test_build_ok_prints_summary_and_exits_0(project: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "triples" in out and "quotes verified 5/5" in out and "conflicts: 1" in out
-    assert "cpkg:Claim 3" in out and "claims: 6" in out
+    assert "cpkg:Claim 3" in out and "claims: 8" in out
+    assert "assertions: 12 (evidenced 3, editorial 8, claims 1: inferred 1" in out
+    assert "unexplained 0, over-claimed 0" in out
     assert (project / "out" / "dataset.trig").is_file()
 
 
@@ -68,6 +70,21 @@ def test_build_nonconforming_exits_1_without_traceback(project: Path) -> None:
     assert result.returncode == 1
     assert "cpr:mention-constabel" in result.stderr and "report-b.txt" in result.stderr
     assert "Traceback" not in result.stderr
+    assert not (project / "out").exists()
+
+
+def test_build_with_an_unexplained_assertion_exits_1_naming_it(project: Path) -> None:
+    findings = project / "graph" / "findings.ttl"
+    findings.write_text(
+        findings.read_text(encoding="utf-8").replace(
+            "cpkg:count 40 ;", "cpkg:count 40 ;\n    cpkg:recursIn cpr:finding-a ;"
+        ),
+        encoding="utf-8",
+    )
+    result = run(["build"], project)
+    assert result.returncode == 1
+    assert "unexplained: cpr:finding-b cpkg:recursIn cpr:finding-a" in result.stderr
+    assert "graph/findings.ttl:" in result.stderr and "Traceback" not in result.stderr
     assert not (project / "out").exists()
 
 

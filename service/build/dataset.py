@@ -22,6 +22,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from service.build.audit import audit_support
 from service.build.loading import LoadedFile, display_path, load_project, to_rdflib, to_store
 from service.build.sources import compact, load_sources, verify_quotes
 from service.build.statistics import compute_statistics
@@ -68,6 +69,7 @@ class BuildReport:
             f"{s['verified_quotes']}/{s['quotes_checked']}",
             f"  conflicts: {s['conflicts']}; inferred claims: {s['inferred_claims']}; "
             f"name mentions: {s['name_mentions']}",
+            f"  {self.validation.audit.summary()}",
         ]
         warnings = len(self.validation.results) - len(self.validation.violations)
         if warnings:
@@ -75,7 +77,7 @@ class BuildReport:
         t = self.timings
         lines.append(
             f"  time: {t['total']:.2f} s (parse {t['parse']:.2f}, SHACL {t['shacl']:.2f}, "
-            f"quotes {t['quotes']:.2f}, write {t['write']:.2f})"
+            f"quotes {t['quotes']:.2f}, audit {t['audit']:.2f}, write {t['write']:.2f})"
         )
         return "\n".join(lines)
 
@@ -92,7 +94,8 @@ def build_dataset(settings: Settings) -> BuildReport:
     """Parse, validate and write the dataset; raise instead of writing anything invalid.
 
     Raises ParseError (malformed RDF), SourceError (sources missing or changed), ConfigError
-    (missing directories, unwritable output) and BuildFailed (non-conformance, bad quotes).
+    (missing directories, unwritable output) and BuildFailed (non-conformance, bad quotes, an
+    assertion of graph/ that is neither evidenced, editorial nor a claim, or over-claimed).
     """
     timings: dict[str, float] = {}
     started = mark = time.perf_counter()
@@ -119,11 +122,15 @@ def build_dataset(settings: Settings) -> BuildReport:
     quotes = verify_quotes(store, sources, {str(f.graph.value): f.label for f in files})
     lap("quotes")
 
+    audit = audit_support(store, files, graph_files(files, settings))
+    lap("audit")
+
     validation = ValidationReport(
         shacl_conforms=shacl_conforms,
         results=results,
         quotes=quotes,
         files=[f.label for f in files],
+        audit=audit,
     )
     if not validation.conforms:
         raise BuildFailed(validation)
@@ -141,6 +148,7 @@ def build_dataset(settings: Settings) -> BuildReport:
                 "conforms": shacl_conforms,
                 "warnings": len(results) - len(validation.violations),
             },
+            "assertions": audit.as_dict(),
         }
     )
     lap("statistics")
@@ -155,6 +163,13 @@ def build_dataset(settings: Settings) -> BuildReport:
         validation=validation,
         timings=timings,
     )
+
+
+def graph_files(files: list[LoadedFile], settings: Settings) -> set[str]:
+    """Named graphs of the data files in graph/: what the support audit checks (the ontology's
+    own triples are declarations, not assertions about the sources' subject)."""
+    directory = settings.graph_dir.resolve()
+    return {f.graph.value for f in files if f.path.resolve().parent == directory}
 
 
 def _serialise(directory: Path, files: list[LoadedFile]) -> dict[str, str]:

@@ -18,6 +18,7 @@ from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
+from service.build.audit import AuditReport, audit_support
 from service.build.loading import (
     XSD_STRING,
     LoadedFile,
@@ -61,17 +62,18 @@ class ShaclResult:
 
 @dataclass
 class ValidationReport:
-    """Outcome of validating data: SHACL results plus quote verification."""
+    """Outcome of validating data: SHACL results, quote verification and the support audit."""
 
     shacl_conforms: bool
     results: list[ShaclResult]
     quotes: QuoteReport
     files: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    audit: AuditReport = field(default_factory=AuditReport)
 
     @property
     def conforms(self) -> bool:
-        return self.shacl_conforms and self.quotes.ok
+        return self.shacl_conforms and self.quotes.ok and self.audit.ok
 
     @property
     def violations(self) -> list[ShaclResult]:
@@ -82,11 +84,12 @@ class ValidationReport:
         lines = [
             f"{head}: {len(self.violations)} violation(s), "
             f"{len(self.results) - len(self.violations)} warning/info result(s), "
-            f"quotes verified {self.quotes.verified}/{self.quotes.total} "
-            f"({', '.join(self.files) or 'no files'})"
+            f"quotes verified {self.quotes.verified}/{self.quotes.total}, "
+            f"{self.audit.summary()} ({', '.join(self.files) or 'no files'})"
         ]
         lines.extend(r.format() for r in self.results)
         lines.extend(f.message() for f in self.quotes.failures)
+        lines.extend(p.message() for p in self.audit.problems)
         return "\n".join(lines)
 
     def to_json(self) -> str:
@@ -103,6 +106,8 @@ class ValidationReport:
                 "verified": self.quotes.verified,
                 "failures": [asdict(f) for f in self.quotes.failures],
             },
+            "assertions": self.audit.as_dict(),
+            "audit_problems": [asdict(p) for p in self.audit.problems],
             "seconds": round(self.seconds, 3),
         }
 
@@ -223,7 +228,7 @@ def validate(data_files: Sequence[Path], settings: Settings) -> ValidationReport
     """Validate contribution files against the shapes, together with the project's data.
 
     Results whose focus node is defined in a contribution name that file; the rest say
-    "project graph". Quotes are verified for the contribution's evidence only.
+    "project graph". Quotes are verified, and assertions audited, for the contribution only.
     """
     started = time.perf_counter()
     if not data_files:
@@ -242,11 +247,9 @@ def validate(data_files: Sequence[Path], settings: Settings) -> ValidationReport
 
     store = to_store([*project, *contribution])
     sources = load_sources(store, settings)
+    graphs = {str(f.graph.value) for f in contribution}
     quotes = verify_quotes(
-        store,
-        sources,
-        {str(f.graph.value): f.label for f in contribution},
-        only_graphs={str(f.graph.value) for f in contribution},
+        store, sources, {str(f.graph.value): f.label for f in contribution}, only_graphs=graphs
     )
     return ValidationReport(
         shacl_conforms=shacl_conforms,
@@ -254,4 +257,5 @@ def validate(data_files: Sequence[Path], settings: Settings) -> ValidationReport
         quotes=quotes,
         files=[f.label for f in contribution],
         seconds=time.perf_counter() - started,
+        audit=audit_support(store, [*project, *contribution], graphs),
     )

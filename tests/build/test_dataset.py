@@ -64,8 +64,21 @@ def test_stats_counts(tmp_path: Path) -> None:
     assert not any(c.startswith("http://www.w3.org/2002/07/owl#") for c in classes)
     assert stats["evidence_nodes"] == 5
     assert stats["quotes_checked"] == stats["verified_quotes"] == 5
-    # finding-a: count, total; finding-b: count  (+ 3 reified cpkg:Claim)
-    assert stats["claims"] == {"supported_pairs": 3, "reified": 3, "total": 6}
+    # finding-a: count; finding-b: count; the two Stated claims: total; mention: writtenAs
+    # (+ 3 reified cpkg:Claim)
+    assert stats["claims"] == {"supported_pairs": 5, "reified": 3, "total": 8}
+    # evidenced: the two counts and the name as written; a claim: finding-a's total (inferred);
+    # editorial: 5 types, 2 titles and whether the name is misspelt
+    assert stats["assertions"] == {
+        "total": 12,
+        "evidenced": 3,
+        "editorial": 8,
+        "claims": {"total": 1, "inferred": 1, "background_knowledge": 0},
+        "unexplained": 0,
+        "over_claimed": 0,
+        "support_record_triples": stats["assertions"]["support_record_triples"],
+    }
+    assert stats["assertions"]["support_record_triples"] > 0
     assert stats["conflicts"] == 1
     assert stats["inferred_claims"] == 1
     assert stats["name_mentions"] == 1
@@ -109,6 +122,26 @@ def test_failure_leaves_previous_dataset_intact(tmp_path: Path) -> None:
     assert snapshot(settings.output_dir) == before
     leftovers = [p.name for p in settings.output_dir.parent.iterdir() if p.name != "dataset"]
     assert leftovers == [], "no temporary directories left behind"
+
+
+def test_unexplained_and_over_claimed_assertions_stop_the_build(tmp_path: Path) -> None:
+    """The support audit: a link no quote or claim explains, and a figure its quote lacks."""
+    settings = make_project(tmp_path)
+    findings = settings.graph_dir / "findings.ttl"
+    edit(findings, "cpkg:count 40 ;", "cpkg:count 41 ;\n    cpkg:recursIn cpr:finding-a ;")
+    with pytest.raises(BuildFailed) as exc:
+        build_dataset(settings)
+    audit = exc.value.report.audit
+    assert [(p.kind, p.subject, p.predicate, p.value) for p in audit.problems] == [
+        ("over-claimed", "cpr:finding-b", "cpkg:count", "'41'^^xsd:integer"),
+        ("unexplained", "cpr:finding-b", "cpkg:recursIn", "cpr:finding-a"),
+    ]
+    lines = findings.read_text(encoding="utf-8").splitlines()
+    for problem, text in zip(audit.problems, ("cpkg:count 41", "cpkg:recursIn"), strict=True):
+        assert problem.file.endswith("graph/findings.ttl")
+        assert problem.line is not None and text in lines[problem.line - 1]
+    assert "holds 41" in str(exc.value) and "cpkg:EditorialProperty" in str(exc.value)
+    assert not settings.output_dir.exists()
 
 
 def test_malformed_turtle_names_file_line_and_column(tmp_path: Path) -> None:

@@ -58,6 +58,26 @@ def test_nonconforming_contribution_reports_focus_path_message_and_file() -> Non
     assert data["conforms"] is False and data["results"][0]["focus_node"] == "cpr:finding-d"
 
 
+def test_contribution_is_audited_on_its_own_assertions(tmp_path: Path) -> None:
+    contribution = tmp_path / "recurs.ttl"
+    contribution.write_text(
+        (CONTRIB / "good.ttl")
+        .read_text(encoding="utf-8")
+        .replace("cpkg:count 41 ;", "cpkg:count 41 ;\n    cpkg:recursIn cpr:finding-a ;"),
+        encoding="utf-8",
+    )
+    report = validate([contribution], settings_for(FIXTURE))
+    assert report.shacl_conforms and report.quotes.ok and not report.conforms
+    [problem] = report.audit.problems  # the project graph's own assertions are not reported
+    assert (problem.kind, problem.subject, problem.predicate, problem.file) == (
+        "unexplained",
+        "cpr:finding-c",
+        "cpkg:recursIn",
+        str(contribution),
+    )
+    assert json.loads(report.to_json())["assertions"]["unexplained"] == 1
+
+
 def test_results_in_the_project_graph_are_labelled_as_such(tmp_path: Path) -> None:
     root = tmp_path / "project"
     shutil.copytree(FIXTURE, root)

@@ -108,9 +108,9 @@ def test_no_single_lead_is_its_own_reason(store: EmbeddedStore) -> None:
 def test_law_links_carry_their_background_claims(store: EmbeddedStore) -> None:
     chain = get_chain(store, CPR + "finding-2016-custody")
     law = {n.iri: n for n in chain.step("law").nodes}
-    s38 = law["http://www.legislation.gov.uk/id/ukpga/1984/60/section/38"]
-    assert s38.status == "background knowledge" and s38.claim and s38.reasoning
-    assert any(ev.of == "claim" for ev in s38.evidence)
+    s38_6 = law["http://www.legislation.gov.uk/id/ukpga/1984/60/section/38/6"]  # subsection 38(6)
+    assert s38_6.status == "background knowledge" and s38_6.claim and s38_6.reasoning
+    assert any(ev.of == "claim" for ev in s38_6.evidence)
     assert law["http://www.legislation.gov.uk/id/ukpga/1984/60"].status == "stated"
     assert chain.step("remedy").missing  # no remedy in the graph enforces these duties
 

@@ -44,7 +44,7 @@ def test_library_covers_conflicts() -> None:
         "conflicts",
         "conflict-sample-size-374-vs-384",
         "conflict-hewitt-stance",
-        "conflict-action-plan-attribution",
+        "conflict-2016-proportion-inadequate",
         "conflict-inspectorate-naming",
     } <= names
 
