@@ -70,3 +70,9 @@ def compact(iri: str) -> str:
     if prefix is not None and _LOCAL.fullmatch(iri, cut):
         return f"{prefix}:{iri[cut:]}"
     return iri
+
+
+def iri_text(iri: str) -> str:
+    """An IRI as messages and reports show it: compacted, else in angle brackets."""
+    short = compact(iri)
+    return short if short != iri else f"<{iri}>"

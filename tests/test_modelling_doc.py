@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from service.build.sources import compact
+from service.vocab import iri_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "modelling.md"
@@ -26,7 +26,7 @@ def section(title: str) -> str:
 
 def test_every_property_the_graph_uses_is_documented() -> None:
     used = {
-        compact(q.predicate.value)
+        iri_text(q.predicate.value)
         for path in sorted((ROOT / "graph").glob("*.ttl"))
         for q in ox.parse(path=path, format=ox.RdfFormat.TURTLE)
     }
@@ -36,7 +36,7 @@ def test_every_property_the_graph_uses_is_documented() -> None:
 
 def test_the_editorial_properties_listed_are_those_the_ontology_declares() -> None:
     declared = {
-        compact(q.subject.value)
+        iri_text(q.subject.value)
         for q in ox.parse(path=ROOT / "ontology" / "cpkg.ttl", format=ox.RdfFormat.TURTLE)
         if q.predicate.value == RDF_TYPE and q.object.value == EDITORIAL
     }

@@ -30,8 +30,7 @@ import pyoxigraph as ox
 
 from service.build.figures import missing_figures, value_figures
 from service.build.loading import XSD_STRING, LoadedFile
-from service.build.sources import compact
-from service.vocab import CPKG, sparql_prologue
+from service.vocab import CPKG, iri_text, sparql_prologue
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Triple = tuple[str, str, Term]  # (subject, predicate, object): how claims are looked up
@@ -149,7 +148,7 @@ class AuditReport:
 def show(term: Term) -> str:
     """A term as people read it in messages: cpr:x, 'text'@en, '2016'^^xsd:gYear."""
     if isinstance(term, ox.NamedNode):
-        return compact(term.value)
+        return iri_text(term.value)
     if not isinstance(term, ox.Literal):
         return "[blank-node value]" if isinstance(term, ox.BlankNode) else str(term)
     text = term.value if len(term.value) <= 120 else term.value[:117] + "..."
@@ -157,7 +156,7 @@ def show(term: Term) -> str:
         return f"{text!r}@{term.language}"
     if term.datatype.value == XSD_STRING:
         return repr(text)
-    return f"{text!r}^^{compact(term.datatype.value)}"
+    return f"{text!r}^^{iri_text(term.datatype.value)}"
 
 
 class SourceLines:
@@ -181,7 +180,7 @@ class SourceLines:
         """The line of `predicate` in the block describing `subject` (else the block's first)."""
         if not isinstance(subject, ox.NamedNode):
             return None
-        lines, token = self._read(file), compact(subject.value)
+        lines, token = self._read(file), iri_text(subject.value)
         starts = [
             n
             for n, text in enumerate(lines)
@@ -190,7 +189,7 @@ class SourceLines:
         if not starts:
             return None
         start = starts[0]
-        wanted = compact(predicate) + " "
+        wanted = iri_text(predicate) + " "
         for number in range(start, len(lines)):
             text = lines[number]
             if number > start and text[:1] not in ("", " ", "\t", "#"):
@@ -274,7 +273,7 @@ class _Auditor:
             AuditProblem(
                 kind=kind,
                 subject=show(subject),
-                predicate=compact(predicate),
+                predicate=iri_text(predicate),
                 value=show(quad.object),
                 file=file,
                 line=self.lines.line(file, subject, predicate),
@@ -319,15 +318,15 @@ class _Auditor:
                 quad,
                 file,
                 f"a Stated claim is a source's words, but none of its evidence lists "
-                f"{compact(predicate)} in cpkg:supports",
-                f"cite the quote that states it, with cpkg:supports {compact(predicate)}, or make "
+                f"{iri_text(predicate)} in cpkg:supports",
+                f"cite the quote that states it, with cpkg:supports {iri_text(predicate)}, or make "
                 "the claim Inferred (with cpkg:reasoning) if no source states it",
             )
             return
-        self._figures_stated(quad, file, quotes, f"quote the claim cites for {compact(predicate)}")
+        self._figures_stated(quad, file, quotes, f"quote the claim cites for {iri_text(predicate)}")
 
     def _unexplained(self, quad: ox.Quad, file: str) -> None:
-        prop = compact(quad.predicate.value)
+        prop = iri_text(quad.predicate.value)
         self.problem(
             "unexplained",
             quad,
@@ -363,7 +362,7 @@ class _Auditor:
             return  # reported once per (resource, property)
         unstated = {INFERRED, BACKGROUND}
         if all(self.index.statuses.get((*key, v), set()) & unstated for v in values):
-            prop = compact(quad.predicate.value)
+            prop = iri_text(quad.predicate.value)
             self.problem(
                 "over-claimed",
                 quad,

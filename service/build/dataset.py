@@ -24,7 +24,7 @@ import pyoxigraph as ox
 
 from service.build.audit import audit_support
 from service.build.loading import LoadedFile, display_path, load_project, to_rdflib, to_store
-from service.build.sources import compact, load_sources, verify_quotes
+from service.build.sources import Source, load_sources, verify_quotes
 from service.build.statistics import compute_statistics
 from service.build.validate import (
     ValidationReport,
@@ -35,7 +35,7 @@ from service.build.validate import (
 )
 from service.config import Settings
 from service.errors import ConfigError, ValidationFailed
-from service.vocab import PREFIXES
+from service.vocab import PREFIXES, iri_text
 
 DATASET_FILES = ("dataset.trig", "dataset.nq", "dataset.ttl", "stats.json")
 
@@ -62,7 +62,7 @@ class BuildReport:
         lines = [
             f"Built {display_path(self.output_dir)} from {len(self.files)} files: "
             f"{s['total_triples']} triples in {len(s['triples_per_graph'])} named graphs",
-            "  instances: " + (", ".join(f"{compact(c)} {n}" for c, n in classes) or "(none)"),
+            "  instances: " + (", ".join(f"{iri_text(c)} {n}" for c, n in classes) or "(none)"),
             f"  claims: {claims['total']} ({claims['supported_pairs']} supported "
             f"(resource, property) pairs + {claims['reified']} cpkg:Claim)",
             f"  evidence nodes: {s['evidence_nodes']}; quotes verified "
@@ -135,22 +135,7 @@ def build_dataset(settings: Settings) -> BuildReport:
     if not validation.conforms:
         raise BuildFailed(validation)
 
-    stats = compute_statistics(store)
-    stats.update(
-        {
-            "quotes_checked": quotes.total,
-            "verified_quotes": quotes.verified,
-            "graph_files": {str(f.graph.value): f.label for f in files},
-            "sources": {
-                iri: {"file": s.file_name, "sha256": s.sha256} for iri, s in sorted(sources.items())
-            },
-            "shacl": {
-                "conforms": shacl_conforms,
-                "warnings": len(results) - len(validation.violations),
-            },
-            "assertions": audit.as_dict(),
-        }
-    )
+    stats = _statistics(store, files, sources, validation)
     lap("statistics")
 
     _write_atomically(settings.output_dir, files, stats, timings, started)
@@ -163,6 +148,33 @@ def build_dataset(settings: Settings) -> BuildReport:
         validation=validation,
         timings=timings,
     )
+
+
+def _statistics(
+    store: ox.Store,
+    files: list[LoadedFile],
+    sources: dict[str, Source],
+    validation: ValidationReport,
+) -> dict[str, Any]:
+    """stats.json: the counts of the graph, and what was checked to accept it."""
+    stats = compute_statistics(store)
+    quotes, audit = validation.quotes, validation.audit
+    stats.update(
+        {
+            "quotes_checked": quotes.total,
+            "verified_quotes": quotes.verified,
+            "graph_files": {str(f.graph.value): f.label for f in files},
+            "sources": {
+                iri: {"file": s.file_name, "sha256": s.sha256} for iri, s in sorted(sources.items())
+            },
+            "shacl": {
+                "conforms": validation.shacl_conforms,
+                "warnings": len(validation.results) - len(validation.violations),
+            },
+            "assertions": audit.as_dict(),
+        }
+    )
+    return stats
 
 
 def graph_files(files: list[LoadedFile], settings: Settings) -> set[str]:

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from service.config import Settings
 from service.errors import SourceError
-from service.vocab import PREFIXES, sparql_prologue
+from service.vocab import iri_text, sparql_prologue
 
 SOURCES_QUERY = (
     sparql_prologue()
@@ -94,14 +94,6 @@ class QuoteReport:
         return not self.failures
 
 
-def compact(iri: str) -> str:
-    """cpr:x instead of the full IRI, so messages stay readable."""
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return f"<{iri}>"
-
-
 def sha256_file(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -141,13 +133,13 @@ def load_sources(store: ox.Store, settings: Settings) -> dict[str, Source]:
             continue
         if name is None or expected is None:
             problems.append(
-                f"{compact(iri)}: a cpkg:SourceDocument needs cpkg:fileName and cpkg:sha256"
+                f"{iri_text(iri)}: a cpkg:SourceDocument needs cpkg:fileName and cpkg:sha256"
             )
             continue
         path = directory / name
         if not path.is_file():
             problems.append(
-                f"{compact(iri)}: source file {name!r} not found in {directory.resolve()}; "
+                f"{iri_text(iri)}: source file {name!r} not found in {directory.resolve()}; "
                 "check cpkg:fileName or CPKG_SOURCES_DIR"
             )
             continue
@@ -155,14 +147,14 @@ def load_sources(store: ox.Store, settings: Settings) -> dict[str, Source]:
         actual = hashlib.sha256(data).hexdigest()
         if actual != expected:
             problems.append(
-                f"{compact(iri)}: {path} has SHA-256 {actual} but the graph records {expected}; "
+                f"{iri_text(iri)}: {path} has SHA-256 {actual} but the graph records {expected}; "
                 "the file changed or cpkg:sha256 is wrong (run sha256sum on the file)"
             )
             continue
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            problems.append(f"{compact(iri)}: {path} is not valid UTF-8 ({exc})")
+            problems.append(f"{iri_text(iri)}: {path} is not valid UTF-8 ({exc})")
             continue
         sources[iri] = Source(iri=iri, file_name=name, sha256=actual, path=path, text=text)
     if problems:
@@ -228,7 +220,7 @@ def verify_quotes(
         if only_graphs is not None and graph not in only_graphs:
             continue
         evidence = row["e"]
-        claim = compact(_term_value(row["r"])) if row["r"] is not None else "(uncited evidence)"
+        claim = iri_text(_term_value(row["r"])) if row["r"] is not None else "(uncited evidence)"
         if row["r"] is not None and isinstance(row["r"], ox.BlankNode):
             claim = f"_:{row['r'].value}"
         src = _term_value(row["src"])
@@ -245,7 +237,7 @@ def verify_quotes(
         if source is None:
             report.failures.append(
                 QuoteFailure(
-                    claim, file, compact(src), "(none)", quote,
+                    claim, file, iri_text(src), "(none)", quote,
                     "oa:hasSource is not a cpkg:SourceDocument with cpkg:fileName and cpkg:sha256",
                 )
             )  # fmt: skip
@@ -264,7 +256,7 @@ def verify_quotes(
             problem = "quote not found verbatim in the source"
             nearest = nearest_passage(source.text, quote)
         report.failures.append(
-            QuoteFailure(claim, file, compact(src), source.file_name, quote, problem, nearest)
+            QuoteFailure(claim, file, iri_text(src), source.file_name, quote, problem, nearest)
         )
     return report
 

@@ -28,9 +28,10 @@ from service.build.loading import (
     to_rdflib,
     to_store,
 )
-from service.build.sources import QuoteReport, compact, load_sources, verify_quotes
+from service.build.sources import QuoteReport, load_sources, verify_quotes
 from service.config import Settings
 from service.errors import ConfigError
+from service.vocab import iri_text
 
 PROJECT_GRAPH = "project graph"
 
@@ -154,12 +155,12 @@ def _term(node: Node | None, data: Graph | None = None) -> str:
     if node is None:
         return ""
     if isinstance(node, URIRef):
-        return compact(str(node))
+        return iri_text(str(node))
     if isinstance(node, Literal):
         text = str(node)
         shown = repr(text) if len(text) <= 200 else repr(text[:197] + "...")
         if node.datatype is not None and str(node.datatype) != XSD_STRING:
-            return f"{text if len(text) <= 200 else shown} ({compact(str(node.datatype))})"
+            return f"{text if len(text) <= 200 else shown} ({iri_text(str(node.datatype))})"
         return shown
     if isinstance(node, BNode) and data is not None:
         parent = next(iter(data.subject_predicates(node)), None)
@@ -173,7 +174,7 @@ def _path(graph: Graph, node: Node | None) -> str | None:
     if node is None:
         return None
     if isinstance(node, URIRef):
-        return compact(str(node))
+        return iri_text(str(node))
     for predicate, fmt in (
         (SH.inversePath, "^{}"),
         (SH.zeroOrMorePath, "{}*"),
