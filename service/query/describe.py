@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from service.query.labels import labels, local_name
-from service.store.base import AskResult, SelectResult, Store
+from service.store.base import SelectResult, Store
 from service.vocab import compact
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -33,11 +33,13 @@ Node = ox.NamedNode | ox.BlankNode | ox.Literal
 
 @dataclass(frozen=True)
 class Group:
-    """The links of one property in one direction: ``total`` of them in the whole dataset."""
+    """The links of one property in one direction: ``total`` of them in the whole dataset,
+    ``blanks`` of which lead to blank nodes (whose content the page shows)."""
 
     direction: str  # out | in | via
     predicate: str
     total: int
+    blanks: int = 0
 
 
 @dataclass
@@ -91,13 +93,20 @@ class Description:
 
 def describe(view: Store, iri: str, page: int = 1, per_page: int = PER_PAGE) -> Description:
     """The ``page``-th page of the description of ``iri`` (a read task)."""
-    groups = _groups(view, iri)
+    counted = _groups(view, iri)
+    groups = [g for g in counted if g.direction in _DIRECTIONS]
+    graphs = sorted(g.predicate for g in counted if g.direction == "graph")
     offset = (page - 1) * per_page
     shown = [g for g in groups if g.total > offset]
     rows = _values(view, iri, shown, offset, per_page) if shown else []
+    chainable = any(d == "finding" for d, *_ in rows) or any(
+        g.direction == "out" and g.predicate == CPKG + "answersFinding" for g in groups
+    )
     closure: dict[str, dict[str, list[Node]]] = {}
     links: dict[tuple[str, str], list[tuple[Node, str | None]]] = {}
     for d, p, o, via, below in rows:
+        if d == "finding":
+            continue
         if below is not None:
             s, p2, o2 = below
             objs = closure.setdefault(s, {}).setdefault(p2, [])
@@ -125,38 +134,51 @@ def describe(view: Store, iri: str, page: int = 1, per_page: int = PER_PAGE) -> 
         types=types,
         rows=out_rows,
         incoming=build.incoming(links, by_group, offset),
-        graphs=[build.iri_value(g) for g in _graphs(view, iri)],
-        chainable=_chainable(view, iri),
+        graphs=[build.iri_value(g) for g in graphs],
+        chainable=chainable,
         triples=_triples(iri, links, closure),
         total_links=sum(g.total for g in groups),
     )
 
 
 def _groups(view: Store, iri: str) -> list[Group]:
-    """How many links each (direction, property) has: one grouped count."""
+    """How many links each (direction, property) has, and in which named graphs the resource
+    is described (direction "graph", the graph as ``predicate``): one grouped count."""
     result = view.query(
-        "SELECT ?d ?p (COUNT(*) AS ?n) WHERE { "
+        "SELECT ?d ?p (COUNT(*) AS ?n) (SUM(IF(isBlank(?o), 1, 0)) AS ?b) WHERE { "
         f'{{ VALUES ?d {{ "out" }} <{iri}> ?p ?o }} UNION '
-        f'{{ VALUES ?d {{ "in" }} ?s ?p <{iri}> FILTER(isIRI(?s)) }} UNION '
-        f'{{ VALUES ?d {{ "via" }} ?b ?p <{iri}> FILTER(isBlank(?b)) }} '
+        f'{{ VALUES ?d {{ "in" }} ?o ?p <{iri}> FILTER(isIRI(?o)) }} UNION '
+        f'{{ VALUES ?d {{ "via" }} ?o ?p <{iri}> FILTER(isBlank(?o)) }} UNION '
+        f'{{ VALUES ?d {{ "graph" }} GRAPH ?p {{ <{iri}> ?x ?o }} }} '
         "} GROUP BY ?d ?p"
     )
     assert isinstance(result, SelectResult)
-    groups = [
-        Group(d.value, p.value, int(n.value))
-        for d, p, n in result
-        if isinstance(d, ox.Literal) and isinstance(p, ox.NamedNode) and isinstance(n, ox.Literal)
-    ]
-    return sorted(groups, key=lambda g: (_DIRECTIONS.index(g.direction), g.predicate))
+    groups = []
+    for d, p, n, b in result:
+        if isinstance(d, ox.Literal) and isinstance(p, ox.NamedNode) and isinstance(n, ox.Literal):
+            blanks = int(b.value) if isinstance(b, ox.Literal) and d.value == "out" else 0
+            groups.append(Group(d.value, p.value, int(n.value), blanks))
+    order = (*_DIRECTIONS, "graph")
+    return sorted(groups, key=lambda g: (order.index(g.direction), g.predicate))
 
 
-def _window(iri: str, g: Group, var: str, offset: int, per_page: int) -> str:
-    """A subselect binding ``var`` to the values of one group on this page (and, for incoming
-    links through a blank node, ``?via``)."""
-    p = f"<{g.predicate}>"
-    if g.direction == "out":
+def _source(
+    iri: str, direction: str, groups: list[Group], var: str, offset: int, per_page: int
+) -> str:
+    """A pattern binding ``?p`` and ``var`` to the values of ``groups`` on this page.
+
+    Properties whose values all fit on the first page share one pattern anchored at the
+    resource (the store walks from it); a property with more values gets a window (a subselect
+    with LIMIT/OFFSET), and so does each property of incoming links through a blank node."""
+    props = " ".join(f"<{g.predicate}>" for g in groups)
+    if len(groups) > 1 or (groups[0].total <= per_page and not offset and direction != "via"):
+        if direction == "out":
+            return f"VALUES ?p {{ {props} }} <{iri}> ?p {var}"
+        return f"VALUES ?p {{ {props} }} {var} ?p <{iri}> FILTER(isIRI({var}))"
+    p = f"<{groups[0].predicate}>"
+    if direction == "out":
         pattern, projected = f"<{iri}> {p} {var}", var
-    elif g.direction == "in":
+    elif direction == "in":
         pattern, projected = f"{var} {p} <{iri}> FILTER(isIRI({var}))", var
     else:  # the IRI subjects that reach the resource through a blank node (one or two hops)
         pattern = (
@@ -166,19 +188,35 @@ def _window(iri: str, g: Group, var: str, offset: int, per_page: int) -> str:
         )
         projected = f"{var} ?via"
     window = f"LIMIT {per_page}" + (f" OFFSET {offset}" if offset else "")
-    return f"{{ SELECT {projected} WHERE {{ {pattern} }} {window} }}"
+    return f"{{ SELECT {projected} WHERE {{ {pattern} }} {window} }} VALUES ?p {{ {p} }}"
 
 
-def _branches(iri: str, g: Group, offset: int, per_page: int) -> list[str]:
-    """UNION branches for one group: its values (?d ?p ?o ?via) and, below outgoing blank-node
+def _batches(groups: list[Group], offset: int, per_page: int) -> list[tuple[str, list[Group]]]:
+    """(direction, groups) queried together: all small groups of a direction at once, each
+    larger one (and each incoming-through-a-blank-node one) alone."""
+    out: list[tuple[str, list[Group]]] = []
+    for direction in _DIRECTIONS:
+        mine = [g for g in groups if g.direction == direction]
+        small = [g for g in mine if g.total <= per_page and not offset and direction != "via"]
+        if small:
+            out.append((direction, small))
+        out.extend((direction, [g]) for g in mine if g not in small)
+    return out
+
+
+def _branches(
+    iri: str, direction: str, groups: list[Group], offset: int, per_page: int
+) -> list[str]:
+    """UNION branches for a batch: its values (?d ?p ?o ?via) and, below outgoing blank-node
     values (evidence, its quote selector), their triples three levels deep (?s ?p2 ?o2).
 
-    Each level starts again from the page's window of values, so nothing outside the page is
-    ever read (an OPTIONAL would expand every value's triples before filtering out IRIs). The
-    filters follow the patterns and there is no BIND: Virtuoso's compiler fails otherwise."""
-    tag = f'VALUES (?p ?d) {{ (<{g.predicate}> "{g.direction}") }}'
-    out = [f"{{ {_window(iri, g, '?o', offset, per_page)} {tag} }}"]
-    if g.direction != "out":
+    The blank-node levels are asked only for properties that have blank values, and start from
+    the same values as the page, so nothing outside the page is read. The filters follow the
+    patterns and there is no BIND: Virtuoso's compiler fails otherwise."""
+    values = _source(iri, direction, groups, "?o", offset, per_page)
+    out = [f'{{ {values} VALUES ?d {{ "{direction}" }} }}']
+    with_blanks = [g for g in groups if g.blanks]
+    if direction != "out" or not with_blanks:
         return out
     hops = ["?s"]
     for _depth in range(3):
@@ -186,9 +224,10 @@ def _branches(iri: str, g: Group, offset: int, per_page: int) -> list[str]:
             f"{a} ?h{i} {b} FILTER(isBlank({b}))"
             for i, (a, b) in enumerate(zip(hops, hops[1:], strict=False))
         )
+        source = _source(iri, direction, with_blanks, hops[0], offset, per_page)
         out.append(
-            f"{{ {_window(iri, g, hops[0], offset, per_page)} FILTER(isBlank({hops[0]})) "
-            f'{chain} {hops[-1]} ?p2 ?o2 VALUES ?d {{ "blank" }} }}'
+            f"{{ {source} FILTER(isBlank({hops[0]})) {chain} {hops[-1]} ?p2 ?o2 "
+            'VALUES ?d { "blank" } }'
         )
         hops = [f"?w{len(hops)}", *hops]
     return out
@@ -200,15 +239,25 @@ Row5 = tuple[str, str, Node, str | None, tuple[str, str, Node] | None]
 def _values(view: Store, iri: str, groups: list[Group], offset: int, per_page: int) -> list[Row5]:
     """(direction, property, value, via, None) for each value on the page, and
     ("blank", "", "", None, (blank node, property, object)) for the triples below them."""
-    branches = " UNION ".join(b for g in groups for b in _branches(iri, g, offset, per_page))
-    result = view.query(f"SELECT ?d ?p ?o ?via ?s ?p2 ?o2 WHERE {{ {branches} }}")
+    branches = " UNION ".join(
+        b
+        for d, gs in _batches(groups, offset, per_page)
+        for b in _branches(iri, d, gs, offset, per_page)
+    )
+    finding = (  # whether the resource is a finding (its page links its chain)
+        f"{{ <{iri}> a ?t . ?t <http://www.w3.org/2000/01/rdf-schema#subClassOf>* "
+        f'<{CPKG}Finding> VALUES ?d {{ "finding" }} }}'
+    )
+    result = view.query(f"SELECT ?d ?p ?o ?via ?s ?p2 ?o2 WHERE {{ {branches} UNION {finding} }}")
     assert isinstance(result, SelectResult)
     rows: list[Row5] = []
     nodes = (ox.NamedNode, ox.BlankNode, ox.Literal)
     for d, p, o, via, s, p2, o2 in result:
         if not isinstance(d, ox.Literal):
             continue
-        if d.value == "blank":
+        if d.value == "finding":
+            rows.append(("finding", "", d, None, None))
+        elif d.value == "blank":
             if (
                 isinstance(s, ox.BlankNode)
                 and isinstance(p2, ox.NamedNode)
@@ -237,28 +286,6 @@ def _iris(
             o.value for objs in props.values() for o in objs if isinstance(o, ox.NamedNode)
         )
     return found
-
-
-def _graphs(view: Store, iri: str) -> list[str]:
-    """The named graphs that state something about ``iri`` (each found by its first triple)."""
-    names = view.graph_names()
-    if not names:
-        return []
-    values = " ".join(f"<{g}>" for g in names)
-    exists = f"FILTER EXISTS {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}"
-    result = view.query(f"SELECT ?g WHERE {{ VALUES ?g {{ {values} }} {exists} }}")
-    assert isinstance(result, SelectResult)
-    return sorted(g.value for (g,) in result if isinstance(g, ox.NamedNode))
-
-
-def _chainable(view: Store, iri: str) -> bool:
-    """Whether the resource has an accountability chain page (a finding, or what answers one)."""
-    result = view.query(
-        f"PREFIX cpkg: <{CPKG}> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-        f"ASK {{ {{ <{iri}> a/rdfs:subClassOf* cpkg:Finding }} UNION "
-        f"{{ <{iri}> cpkg:answersFinding ?f }} }}"
-    )
-    return isinstance(result, AskResult) and result.value
 
 
 def _triples(

@@ -13,10 +13,10 @@ from http import HTTPStatus
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+import service.web.metrics as metrics
 from service.errors import CpkgError, NotAcceptable, QueryTimeout, RequestTooLarge
 from service.formats import HTML
 from service.protocol.conneg import ERROR
-from service.web import metrics
 
 log = logging.getLogger(__name__)
 

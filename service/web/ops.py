@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
+import service.web.metrics as metrics
 from service.query.answers import summary
-from service.web import metrics
 from service.web.context import read
 
 bp = Blueprint("ops", __name__)

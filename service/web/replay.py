@@ -22,8 +22,8 @@ from typing import Any, NamedTuple
 
 from flask import Flask, request
 
+import service.web.metrics as metrics
 from service.query.cache import QueryCache
-from service.web import metrics
 from service.web.context import get_executor, get_settings
 from service.web.ratelimit import RateLimiter, is_loopback
 
