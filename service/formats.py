@@ -26,6 +26,7 @@ class Format:
     results: ox.QueryResultsFormat | None = None
     extensions: tuple[str, ...] = ()
     charset: bool = True
+    min_row_bytes: int = 1  # results formats: the fewest bytes one row can take
 
     def __reduce__(self) -> tuple[object, tuple[str]]:
         """Formats are singletons of this module; pickled (to an evaluator) by media type."""
@@ -57,13 +58,13 @@ class Format:
 R = ox.QueryResultsFormat
 JSON_RESULTS = Format(
     "application/sparql-results+json", "SPARQL JSON", ("json", "srj"), ("application/json",),
-    results=R.JSON,
+    results=R.JSON, min_row_bytes=2,
 )  # fmt: skip
 XML_RESULTS = Format(
     "application/sparql-results+xml", "SPARQL XML", ("xml", "srx"),
-    ("application/xml", "text/xml"), results=R.XML,
+    ("application/xml", "text/xml"), results=R.XML, min_row_bytes=17,
 )  # fmt: skip
-CSV = Format("text/csv", "CSV", ("csv",), results=R.CSV)
+CSV = Format("text/csv", "CSV", ("csv",), results=R.CSV, min_row_bytes=2)
 TSV = Format("text/tab-separated-values", "TSV", ("tsv",), results=R.TSV)
 
 F = ox.RdfFormat

@@ -7,8 +7,13 @@ same IRIs, so a prefix means one thing everywhere in the project.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
 
+from pyoxigraph import NamedNode, Triple
 from rdflib import Namespace
+
+T = TypeVar("T")
 
 BASE = "https://w3id.org/cpkg/"
 CPKG = Namespace(BASE + "def#")  # the ontology (classes, properties, concept schemes)
@@ -76,3 +81,16 @@ def iri_text(iri: str) -> str:
     """An IRI as messages and reports show it: compacted, else in angle brackets."""
     short = compact(iri)
     return short if short != iri else f"<{iri}>"
+
+
+def rewrite_iris(triples: Iterable[Triple], base: str) -> Iterator[Triple]:
+    """The triples with canonical IRIs (``https://w3id.org/cpkg/...``) moved to ``base`` (the
+    host that serves them), for RDF served with CPKG_REWRITE_RDF_IRIS."""
+
+    def moved(term: T) -> T:
+        if isinstance(term, NamedNode) and term.value.startswith(BASE):
+            return NamedNode(base + term.value[len(BASE) :])  # type: ignore[return-value]
+        return term
+
+    for t in triples:
+        yield Triple(moved(t.subject), moved(t.predicate), moved(t.object))

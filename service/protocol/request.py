@@ -8,7 +8,11 @@ from typing import Literal
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request
 
+from service.config import Settings
 from service.errors import ProtocolError
+from service.formats import Format
+from service.protocol.conneg import RDF, SPARQL_RESULTS
+from service.protocol.federation import check_federation
 from service.sparqltext import query_form, strip_noise
 
 Operation = Literal["query", "update", "description"]
@@ -128,3 +132,22 @@ def parse_request(request: Request) -> SparqlRequest:
                 "NAMED or GRAPH clauses in the update itself"
             )
     return SparqlRequest(operation, text, default, named, _one(params, "format"))
+
+
+def prepare_query(
+    text: str, accept: str | None, format_param: str | None, settings: Settings
+) -> Format:
+    """What must hold before a query is evaluated, and the format to answer in: a query (not
+    an update), a format the client accepts for its form (406 before evaluating), and no
+    SERVICE outside the allowlist. Shared by the /sparql route and the fast path in front of it."""
+    form = query_form(text)
+    if form == "update":
+        raise ProtocolError(
+            "this is a SPARQL update, but the query endpoint is read-only; send updates with "
+            "POST (form field 'update' or an application/sparql-update body) and an "
+            "update token"
+        )
+    offers = RDF if form in ("construct", "describe") else SPARQL_RESULTS
+    fmt = offers.choose(accept, format_param)
+    check_federation(text, settings.federation_allowlist)
+    return fmt

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hmac
 import re
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -41,7 +42,9 @@ from service.store.base import (
     GraphName,
     QueryResult,
     Store,
+    Term,
 )
+from service.store.links import Links, sparql_links
 from service.vocab import BASE
 
 #: Users' private graphs live under PRIVATE_BASE + "<user>/".
@@ -198,6 +201,26 @@ def query_dataset(sparql: str) -> tuple[list[str], list[str]]:
     return default, named
 
 
+_VISIBLE: weakref.WeakKeyDictionary[Store, dict[tuple[int, Principal], tuple[list[str], list[str]]]]
+_VISIBLE = weakref.WeakKeyDictionary()
+
+
+def _visible_graphs(base: Store, principal: Principal) -> tuple[list[str], list[str]]:
+    """(every named graph, those ``principal`` may read): worked out once per store
+    generation (every read builds a view; the graphs change only with a write)."""
+    if base.generation is None:  # a store others write to: ask every time
+        every = base.graph_names()
+        return every, [g for g in every if can_read(principal, g)]
+    known = _VISIBLE.setdefault(base, {})
+    key = (base.generation, principal)
+    if key not in known:
+        if len(known) > 64:
+            known.clear()
+        every = base.graph_names()
+        known[key] = (every, [g for g in every if can_read(principal, g)])
+    return known[key]
+
+
 # -- the view of the store one principal has --------------------------------------------------
 
 
@@ -214,20 +237,23 @@ class ScopedStore(Store):
         self.forkable = base.forkable
         self.generation = base.generation
         self.modified = base.modified
-        self._all = base.graph_names()
-        self._named = [g for g in self._all if can_read(principal, g)]
+        self._all, self._named = _visible_graphs(base, principal)
         self._visible = frozenset(self._named) | {DEFAULT_GRAPH_IRI}
+        self._hides_nothing = len(self._named) == len(self._all)
 
     def dataset(self, sparql: str, asked: Dataset = UNION) -> Dataset:
-        """The explicit dataset a query runs over for this principal.
+        """The dataset a query runs over for this principal.
 
-        Never empty (``EMPTY_GRAPH_IRI`` stands for an empty list), so no store can fall back
-        to its own unrestricted default dataset.
+        The store's own (union) dataset when the caller may see every graph and asks for no
+        other; otherwise an explicit one, never empty (``EMPTY_GRAPH_IRI`` stands for an empty
+        list), so no store can fall back to its own unrestricted default dataset.
         """
         if asked:
             asked_d, asked_n = list(asked.default_graphs), list(asked.named_graphs)
         elif has_dataset_clause(sparql):
             asked_d, asked_n = query_dataset(sparql)
+        elif self._hides_nothing:
+            return UNION
         else:
             return Dataset(
                 (DEFAULT_GRAPH_IRI, *self._named), tuple(self._named) or (EMPTY_GRAPH_IRI,)
@@ -257,6 +283,19 @@ class ScopedStore(Store):
         if graph is not None and not can_read(self.principal, graph.value):
             return []
         return self.base.get_graph(graph)
+
+    def objects(
+        self, subjects: Sequence[str], predicates: Sequence[str]
+    ) -> Iterator[tuple[str, str, Term]]:
+        if self._hides_nothing:  # the store's own lookup
+            yield from self.base.objects(subjects, predicates)
+        else:
+            yield from Store.objects(self, subjects, predicates)  # by a query over its dataset
+
+    def links(self, iri: str, offset: int, per_page: int) -> Links:
+        if self._hides_nothing:  # the store's own way
+            return self.base.links(iri, offset, per_page)
+        return sparql_links(self, iri, offset, per_page)  # by queries over its dataset
 
     def quads(self) -> Iterator[ox.Quad]:
         for q in self.base.quads():

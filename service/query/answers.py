@@ -10,8 +10,8 @@ from __future__ import annotations
 from service.errors import NotFound
 from service.formats import Format
 from service.protocol.serializers import serialize_chunks, serialize_triples
-from service.query.executor import Streamed, spooled
-from service.store.base import Dataset, GraphName, Store
+from service.query.executor import Spool, Streamed, spooled, write_capped
+from service.store.base import Dataset, GraphName, SelectResult, Store
 
 Answer = tuple[str, bytes] | Streamed
 
@@ -21,7 +21,16 @@ def answer(
 ) -> Answer:
     """Evaluate a query and serialize it in ``fmt`` (negotiated by the route)."""
     result = view.query(text, dataset)
-    body = spooled(serialize_chunks(result, fmt), fmt.content_type, stream_after)
+    if isinstance(result, SelectResult) and result.write is not None and fmt.results is not None:
+        spool = Spool()  # the store's own serializer: no Python per row
+        try:
+            write_capped(result, fmt, spool.file)
+        except BaseException:
+            spool.discard()
+            raise
+        body = spool.whole_or_streamed(fmt.content_type, stream_after)
+    else:
+        body = spooled(serialize_chunks(result, fmt), fmt.content_type, stream_after)
     return body if isinstance(body, Streamed) else (fmt.content_type, body)
 
 

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
+from service.formats import Format
+from service.protocol.serializers import serialize_triples
 from service.query.labels import labels, local_name
-from service.store.base import SelectResult, Store
-from service.vocab import compact
+from service.store.base import Store
+from service.store.links import Group, Links
+from service.vocab import compact, rewrite_iris
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 OA = "http://www.w3.org/ns/oa#"
@@ -27,19 +31,11 @@ PER_PAGE = 100
 MAX_PER_PAGE = 1000
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-_DIRECTIONS = ("out", "in", "via")
 Node = ox.NamedNode | ox.BlankNode | ox.Literal
-
-
-@dataclass(frozen=True)
-class Group:
-    """The links of one property in one direction: ``total`` of them in the whole dataset,
-    ``blanks`` of which lead to blank nodes (whose content the page shows)."""
-
-    direction: str  # out | in | via
-    predicate: str
-    total: int
-    blanks: int = 0
+HYDRA = "http://www.w3.org/ns/hydra/core#"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+_LinksByProperty = dict[tuple[str, str], list[tuple[Node, "str | None"]]]
+_Closure = dict[str, dict[str, list[Node]]]
 
 
 @dataclass
@@ -71,7 +67,8 @@ class PropertyRow:
 
 @dataclass
 class Description:
-    """Everything one page about ``iri`` shows; ``triples`` is the same page as RDF."""
+    """Everything one HTML page about ``iri`` shows (``describe_rdf`` gives the same page as
+    RDF)."""
 
     iri: str
     label: str
@@ -83,7 +80,6 @@ class Description:
     incoming: list[PropertyRow]
     graphs: list[Value]
     chainable: bool
-    triples: list[ox.Triple]
     total_links: int  # every link of the resource, types included, on all pages
 
     @property
@@ -91,37 +87,39 @@ class Description:
         return bool(self.rows or self.incoming or self.types)
 
 
-def describe(view: Store, iri: str, page: int = 1, per_page: int = PER_PAGE) -> Description:
-    """The ``page``-th page of the description of ``iri`` (a read task)."""
-    counted = _groups(view, iri)
-    groups = [g for g in counted if g.direction in _DIRECTIONS]
-    graphs = sorted(g.predicate for g in counted if g.direction == "graph")
-    offset = (page - 1) * per_page
-    shown = [g for g in groups if g.total > offset]
-    rows = _values(view, iri, shown, offset, per_page) if shown else []
-    chainable = any(d == "finding" for d, *_ in rows) or any(
-        g.direction == "out" and g.predicate == CPKG + "answersFinding" for g in groups
-    )
-    closure: dict[str, dict[str, list[Node]]] = {}
-    links: dict[tuple[str, str], list[tuple[Node, str | None]]] = {}
-    for d, p, o, via, below in rows:
-        if d == "finding":
-            continue
-        if below is not None:
-            s, p2, o2 = below
-            objs = closure.setdefault(s, {}).setdefault(p2, [])
-            if o2 not in objs:
-                objs.append(o2)
-            continue
+def _collect(found: Links) -> tuple[_LinksByProperty, _Closure]:
+    """The page's values per (direction, property), and the blank-node triples below them."""
+    closure: _Closure = {}
+    for s, p2, o2 in found.below:
+        objs = closure.setdefault(s, {}).setdefault(p2, [])
+        if o2 not in objs:
+            objs.append(o2)
+    links: _LinksByProperty = {}
+    for d, p, o, via in found.values:
         bucket = links.setdefault((d, p), [])
         if (o, via) not in bucket:
             bucket.append((o, via))
+    return links, closure
+
+
+def _pages(found: Links, per_page: int) -> int:
+    return max([1, *(math.ceil(g.total / per_page) for g in found.groups)])
+
+
+def describe(view: Store, iri: str, page: int = 1, per_page: int = PER_PAGE) -> Description:
+    """The ``page``-th page of the description of ``iri``, for its HTML page (a read task)."""
+    offset = (page - 1) * per_page
+    found = view.links(iri, offset, per_page)
+    links, closure = _collect(found)
+    groups = found.groups
+    chainable = found.finding or any(
+        g.direction == "out" and g.predicate == CPKG + "answersFinding" for g in groups
+    )
     names = labels(view, _iris(iri, links, closure))
     build = _Builder(iri, names, closure)
-    pages = max((math.ceil(g.total / per_page) for g in groups), default=1)
     own = {p: [o for o, _ in vs] for (d, p), vs in links.items() if d == "out"}
     types = [build.iri_value(t.value) for t in own.get(RDF_TYPE, []) if isinstance(t, ox.NamedNode)]
-    by_group = {(g.direction, g.predicate): g for g in shown}
+    by_group = {(g.direction, g.predicate): g for g in groups if g.total > offset}
     out_rows = build.rows(
         {p: v for p, v in own.items() if p != RDF_TYPE}, 1, by_group, offset, "out"
     )
@@ -130,144 +128,83 @@ def describe(view: Store, iri: str, page: int = 1, per_page: int = PER_PAGE) -> 
         label=names.get(iri) or local_name(iri),
         page=page,
         per_page=per_page,
-        pages=max(pages, 1),
+        pages=_pages(found, per_page),
         types=types,
         rows=out_rows,
         incoming=build.incoming(links, by_group, offset),
-        graphs=[build.iri_value(g) for g in graphs],
+        graphs=[build.iri_value(g) for g in found.graphs],
         chainable=chainable,
-        triples=_triples(iri, links, closure),
         total_links=sum(g.total for g in groups),
     )
 
 
-def _groups(view: Store, iri: str) -> list[Group]:
-    """How many links each (direction, property) has, and in which named graphs the resource
-    is described (direction "graph", the graph as ``predicate``): one grouped count."""
-    result = view.query(
-        "SELECT ?d ?p (COUNT(*) AS ?n) (SUM(IF(isBlank(?o), 1, 0)) AS ?b) WHERE { "
-        f'{{ VALUES ?d {{ "out" }} <{iri}> ?p ?o }} UNION '
-        f'{{ VALUES ?d {{ "in" }} ?o ?p <{iri}> FILTER(isIRI(?o)) }} UNION '
-        f'{{ VALUES ?d {{ "via" }} ?o ?p <{iri}> FILTER(isBlank(?o)) }} UNION '
-        f'{{ VALUES ?d {{ "graph" }} GRAPH ?p {{ <{iri}> ?x ?o }} }} '
-        "} GROUP BY ?d ?p"
-    )
-    assert isinstance(result, SelectResult)
-    groups = []
-    for d, p, n, b in result:
-        if isinstance(d, ox.Literal) and isinstance(p, ox.NamedNode) and isinstance(n, ox.Literal):
-            blanks = int(b.value) if isinstance(b, ox.Literal) and d.value == "out" else 0
-            groups.append(Group(d.value, p.value, int(n.value), blanks))
-    order = (*_DIRECTIONS, "graph")
-    return sorted(groups, key=lambda g: (order.index(g.direction), g.predicate))
+@dataclass(frozen=True)
+class Paging:
+    """How the pages of a resource are addressed: its URL, the other query arguments kept on
+    every page (format, per_page), page ``n`` adding ``page=n``."""
+
+    url: str
+    args: tuple[tuple[str, str], ...] = ()
+
+    def page(self, n: int) -> str:
+        args = [*self.args, *((("page", str(n)),) if n > 1 else ())]
+        return self.url + (f"?{urlencode(args)}" if args else "")
+
+    def links(self, page: int, pages: int) -> list[tuple[str, str]]:
+        """(rel, URL) paging links, present when there is more than one page."""
+        if pages <= 1:
+            return []
+        found = [("first", self.page(1)), ("last", self.page(pages))]
+        if page > 1:
+            found.append(("prev", self.page(page - 1)))
+        if page < pages:
+            found.append(("next", self.page(page + 1)))
+        return found
 
 
-def _source(
-    iri: str, direction: str, groups: list[Group], var: str, offset: int, per_page: int
-) -> str:
-    """A pattern binding ``?p`` and ``var`` to the values of ``groups`` on this page.
+@dataclass(frozen=True)
+class RdfPage:
+    """One page of a resource as RDF, serialized where it was read (a few bytes to return)."""
 
-    Properties whose values all fit on the first page share one pattern anchored at the
-    resource (the store walks from it); a property with more values gets a window (a subselect
-    with LIMIT/OFFSET), and so does each property of incoming links through a blank node."""
-    props = " ".join(f"<{g.predicate}>" for g in groups)
-    if len(groups) > 1 or (groups[0].total <= per_page and not offset and direction != "via"):
-        if direction == "out":
-            return f"VALUES ?p {{ {props} }} <{iri}> ?p {var}"
-        return f"VALUES ?p {{ {props} }} {var} ?p <{iri}> FILTER(isIRI({var}))"
-    p = f"<{groups[0].predicate}>"
-    if direction == "out":
-        pattern, projected = f"<{iri}> {p} {var}", var
-    elif direction == "in":
-        pattern, projected = f"{var} {p} <{iri}> FILTER(isIRI({var}))", var
-    else:  # the IRI subjects that reach the resource through a blank node (one or two hops)
-        pattern = (
-            f"?b {p} <{iri}> FILTER(isBlank(?b)) "
-            f"{{ {var} ?via ?b FILTER(isIRI({var})) }} UNION "
-            f"{{ ?b2 ?q ?b FILTER(isBlank(?b2)) {var} ?via ?b2 FILTER(isIRI({var})) }}"
-        )
-        projected = f"{var} ?via"
-    window = f"LIMIT {per_page}" + (f" OFFSET {offset}" if offset else "")
-    return f"{{ SELECT {projected} WHERE {{ {pattern} }} {window} }} VALUES ?p {{ {p} }}"
+    body: bytes
+    page: int
+    pages: int
+    exists: bool
 
 
-def _batches(groups: list[Group], offset: int, per_page: int) -> list[tuple[str, list[Group]]]:
-    """(direction, groups) queried together: all small groups of a direction at once, each
-    larger one (and each incoming-through-a-blank-node one) alone."""
-    out: list[tuple[str, list[Group]]] = []
-    for direction in _DIRECTIONS:
-        mine = [g for g in groups if g.direction == direction]
-        small = [g for g in mine if g.total <= per_page and not offset and direction != "via"]
-        if small:
-            out.append((direction, small))
-        out.extend((direction, [g]) for g in mine if g not in small)
-    return out
+def describe_rdf(
+    view: Store,
+    iri: str,
+    page: int,
+    per_page: int,
+    fmt: Format,
+    paging: Paging,
+    rewrite_to: str | None = None,
+) -> RdfPage:
+    """The ``page``-th page of ``iri`` as RDF in ``fmt``, with Hydra paging triples when it has
+    several pages (a read task: no labels, no page model, just the triples)."""
+    found = view.links(iri, (page - 1) * per_page, per_page)
+    links, closure = _collect(found)
+    pages = _pages(found, per_page)
+    triples = _triples(iri, links, closure)
+    triples += _hydra(paging, page, pages, sum(g.total for g in found.groups))
+    body = serialize_triples(rewrite_iris(triples, rewrite_to) if rewrite_to else triples, fmt)
+    return RdfPage(body, page, pages, bool(found.groups))
 
 
-def _branches(
-    iri: str, direction: str, groups: list[Group], offset: int, per_page: int
-) -> list[str]:
-    """UNION branches for a batch: its values (?d ?p ?o ?via) and, below outgoing blank-node
-    values (evidence, its quote selector), their triples three levels deep (?s ?p2 ?o2).
-
-    The blank-node levels are asked only for properties that have blank values, and start from
-    the same values as the page, so nothing outside the page is read. The filters follow the
-    patterns and there is no BIND: Virtuoso's compiler fails otherwise."""
-    values = _source(iri, direction, groups, "?o", offset, per_page)
-    out = [f'{{ {values} VALUES ?d {{ "{direction}" }} }}']
-    with_blanks = [g for g in groups if g.blanks]
-    if direction != "out" or not with_blanks:
-        return out
-    hops = ["?s"]
-    for _depth in range(3):
-        chain = " ".join(
-            f"{a} ?h{i} {b} FILTER(isBlank({b}))"
-            for i, (a, b) in enumerate(zip(hops, hops[1:], strict=False))
-        )
-        source = _source(iri, direction, with_blanks, hops[0], offset, per_page)
-        out.append(
-            f"{{ {source} FILTER(isBlank({hops[0]})) {chain} {hops[-1]} ?p2 ?o2 "
-            'VALUES ?d { "blank" } }'
-        )
-        hops = [f"?w{len(hops)}", *hops]
-    return out
-
-
-Row5 = tuple[str, str, Node, str | None, tuple[str, str, Node] | None]
-
-
-def _values(view: Store, iri: str, groups: list[Group], offset: int, per_page: int) -> list[Row5]:
-    """(direction, property, value, via, None) for each value on the page, and
-    ("blank", "", "", None, (blank node, property, object)) for the triples below them."""
-    branches = " UNION ".join(
-        b
-        for d, gs in _batches(groups, offset, per_page)
-        for b in _branches(iri, d, gs, offset, per_page)
-    )
-    finding = (  # whether the resource is a finding (its page links its chain)
-        f"{{ <{iri}> a ?t . ?t <http://www.w3.org/2000/01/rdf-schema#subClassOf>* "
-        f'<{CPKG}Finding> VALUES ?d {{ "finding" }} }}'
-    )
-    result = view.query(f"SELECT ?d ?p ?o ?via ?s ?p2 ?o2 WHERE {{ {branches} UNION {finding} }}")
-    assert isinstance(result, SelectResult)
-    rows: list[Row5] = []
-    nodes = (ox.NamedNode, ox.BlankNode, ox.Literal)
-    for d, p, o, via, s, p2, o2 in result:
-        if not isinstance(d, ox.Literal):
-            continue
-        if d.value == "finding":
-            rows.append(("finding", "", d, None, None))
-        elif d.value == "blank":
-            if (
-                isinstance(s, ox.BlankNode)
-                and isinstance(p2, ox.NamedNode)
-                and isinstance(o2, nodes)
-            ):
-                rows.append(("blank", "", s, None, (s.value, p2.value, o2)))
-        elif isinstance(p, ox.NamedNode) and isinstance(o, nodes):
-            via_iri = via.value if isinstance(via, ox.NamedNode) else None
-            rows.append((d.value, p.value, o, via_iri, None))
-    return rows
+def _hydra(paging: Paging, page: int, pages: int, total: int) -> list[ox.Triple]:
+    """Hydra paging triples about this page (when there are several)."""
+    if pages <= 1:
+        return []
+    n = ox.NamedNode
+    view = n(paging.page(page))
+    triples = [
+        ox.Triple(view, n(RDF_TYPE), n(HYDRA + "PartialCollectionView")),
+        ox.Triple(view, n(HYDRA + "totalItems"), ox.Literal(str(total), datatype=n(XSD_INTEGER))),
+    ]
+    for rel, url in paging.links(page, pages):
+        triples.append(ox.Triple(view, n(HYDRA + {"prev": "previous"}.get(rel, rel)), n(url)))
+    return triples
 
 
 def _iris(

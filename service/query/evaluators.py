@@ -31,7 +31,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from service.errors import CpkgError, QueryTimeout, StoreError
@@ -66,48 +66,61 @@ def _send(fd: int, kind: bytes, obj: object) -> None:
     _write_all(fd, _HEADER.pack(kind, len(payload)) + payload)
 
 
-def _read_exact_blocking(fd: int, size: int) -> bytes | None:
-    chunks, left = [], size
-    while left:
-        chunk = os.read(fd, min(left, 1 << 20))
-        if not chunk:
+class Inbox:
+    """Framed messages from a pipe, read in as few system calls as the data allows (a whole
+    message usually arrives in one read); bytes past a message wait for the next one."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buf = bytearray()
+
+    def _complete(self) -> tuple[bytes, bytes] | None:
+        if len(self.buf) < _HEADER.size:
             return None
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
+        kind, size = _HEADER.unpack_from(self.buf)
+        end = _HEADER.size + size
+        if len(self.buf) < end:
+            return None
+        payload = bytes(self.buf[_HEADER.size : end])
+        del self.buf[:end]
+        return kind, payload
+
+    def receive(
+        self, deadline: float | None = None, timeout: float | None = None
+    ) -> tuple[bytes, bytes] | None:
+        """The next message (kind, pickled payload); None at end of file. QueryTimeout at
+        ``deadline`` (when given; without one, reads block)."""
+        while (message := self._complete()) is None:
+            if deadline is not None:
+                wait = deadline - time.monotonic()
+                if wait <= 0:
+                    raise QueryTimeout(
+                        f"the query took longer than the {timeout:g} s limit and was stopped; "
+                        "make it more selective (fewer joins, a LIMIT, bound variables)"
+                    )
+                if not select.select([self.fd], [], [], wait)[0]:
+                    continue
+            chunk = os.read(self.fd, 1 << 20)
+            if not chunk:
+                return None
+            self.buf += chunk
+        return message
 
 
-def _receive(fd: int, deadline: float | None, timeout: float | None) -> tuple[bytes, object]:
+def _receive(inbox: Inbox, deadline: float | None, timeout: float | None) -> tuple[bytes, object]:
     """Read one framed message and unpickle it (see ``_receive_raw``)."""
-    kind, raw = _receive_raw(fd, deadline, timeout)
+    kind, raw = _receive_raw(inbox, deadline, timeout)
     return kind, pickle.loads(raw)
 
 
-def _receive_raw(fd: int, deadline: float | None, timeout: float | None) -> tuple[bytes, bytes]:
+def _receive_raw(
+    inbox: Inbox, deadline: float | None, timeout: float | None
+) -> tuple[bytes, bytes]:
     """Read one framed message, raising QueryTimeout at ``deadline``, StoreError on EOF."""
-    buf = bytearray()
-    need = _HEADER.size
-    kind = b""
-    while True:
-        while len(buf) < need:
-            wait = None if deadline is None else deadline - time.monotonic()
-            if wait is not None and wait <= 0:
-                raise QueryTimeout(
-                    f"the query took longer than the {timeout:g} s limit and was stopped; "
-                    "make it more selective (fewer joins, a LIMIT, bound variables)"
-                )
-            ready, _, _ = select.select([fd], [], [], wait)
-            if not ready:
-                continue
-            chunk = os.read(fd, min(need - len(buf), 1 << 20))  # never past this message
-            if not chunk:
-                raise StoreError("the query evaluator died without an answer (out of memory?)")
-            buf += chunk
-        if not kind:
-            kind, size = _HEADER.unpack_from(buf)
-            need = _HEADER.size + size
-            continue
-        return kind, bytes(buf[_HEADER.size : need])
+    message = inbox.receive(deadline, timeout)
+    if message is None:
+        raise StoreError("the query evaluator died without an answer (out of memory?)")
+    return message
 
 
 def _send_stream(fd: int, answer: Streamed, timeout: float | None) -> None:
@@ -204,7 +217,7 @@ def run_forked(fn: Callable[[], T], timeout: float | None, lock: Lock | None = N
     os.close(write_fd)
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
-        kind, value = _receive(read_fd, deadline, timeout)
+        kind, value = _receive(Inbox(read_fd), deadline, timeout)
     except BaseException:
         _kill(pid)
         raise
@@ -225,6 +238,10 @@ class _Evaluator:
     from_child: int
     generation: int
     uses: int = 0
+    inbox: Inbox = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.inbox = Inbox(self.from_child)
 
 
 class EvaluatorPool:
@@ -266,7 +283,7 @@ class EvaluatorPool:
         deadline = None if timeout is None else started + timeout
         try:
             _send(ev.to_child, b"q", (payload, timeout))
-            kind, raw = _receive_raw(ev.from_child, deadline, timeout)
+            kind, raw = _receive_raw(ev.inbox, deadline, timeout)
         except BaseException:
             self._discard(ev)
             raise
@@ -287,7 +304,7 @@ class EvaluatorPool:
             while True:
                 waited = time.monotonic()
                 deadline = None if left is None else waited + left
-                kind, value = _receive(ev.from_child, deadline, timeout)
+                kind, value = _receive(ev.inbox, deadline, timeout)
                 if left is not None:
                     left -= time.monotonic() - waited
                 if kind == b"c":
@@ -378,15 +395,12 @@ class EvaluatorPool:
         try:
             _child_signals()
             _close_sockets()
+            requests = Inbox(req_fd)
             while True:
-                header = _read_exact_blocking(req_fd, _HEADER.size)
-                if header is None:
+                message = requests.receive()
+                if message is None:  # the worker has gone: so does its evaluator
                     break
-                _, size = _HEADER.unpack(header)
-                body = _read_exact_blocking(req_fd, size)
-                if body is None:
-                    break
-                payload, timeout = pickle.loads(body)
+                payload, timeout = pickle.loads(message[1])
                 _alarm(timeout)
                 kind, value = _call(functools.partial(self.handler, payload))
                 if kind == b"o" and isinstance(value, Streamed):

@@ -22,12 +22,15 @@ go through ``update``/``write_graph``, where access control is decided the same 
 from __future__ import annotations
 
 import contextlib
+import csv
 import functools
+import io
+import itertools
 import pickle
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import IO, Any, NamedTuple, TypeVar, cast
@@ -36,6 +39,7 @@ import pyoxigraph as ox
 
 from service.config import Settings
 from service.errors import OutsideExecutor, QueryTimeout, ResultTooLarge
+from service.formats import Format
 from service.query.access import (
     ANONYMOUS,
     Principal,
@@ -54,7 +58,9 @@ from service.store.base import (
     QueryResult,
     SelectResult,
     Store,
+    Term,
 )
+from service.store.links import Links
 
 T = TypeVar("T")
 CHUNK_BYTES = 256 * 1024  # pieces of a streamed answer
@@ -244,6 +250,7 @@ class ReadView(Store):
         result = self.scoped.query(sparql, dataset, timeout=self._left())
         if isinstance(result, SelectResult):
             result.rows = capped(result.rows, self.cap, "rows")
+            result.cap = self.cap
         elif isinstance(result, GraphResult):
             result.triples = capped(result.triples, self.cap, "triples")
         return result
@@ -269,6 +276,42 @@ class ReadView(Store):
 
     def quads(self) -> Iterator[ox.Quad]:
         return self.scoped.quads()
+
+    def links(self, iri: str, offset: int, per_page: int) -> Links:
+        self._left()
+        return self.scoped.links(iri, offset, per_page)
+
+    def objects(
+        self, subjects: Sequence[str], predicates: Sequence[str]
+    ) -> Iterator[tuple[str, str, Term]]:
+        self._left()
+        return capped(self.scoped.objects(subjects, predicates), self.cap, "values")
+
+
+def write_capped(result: SelectResult, fmt: Format, out: IO[bytes]) -> None:
+    """Write a SELECT answer with the store's own serializer, keeping the result cap: the
+    rows are counted (by reading the answer back) only when its size leaves room for more
+    rows than the cap allows."""
+    assert result.write is not None and fmt.results is not None
+    start = out.tell()
+    result.write(out, fmt.results)
+    size, end = out.tell() - start, out.tell()
+    if result.cap is None or size <= result.cap * fmt.min_row_bytes:
+        return
+    out.seek(start)
+    if fmt.results is ox.QueryResultsFormat.CSV:  # lossy, so not parsed back: records counted
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+        rows: Iterable[object] = itertools.islice(csv.reader(text), 1, None)
+    else:
+        parsed = ox.parse_query_results(out, fmt.results)
+        rows = parsed if isinstance(parsed, ox.QuerySolutions) else ()
+    try:
+        for _ in capped(rows, result.cap, "rows"):
+            pass
+    finally:
+        if fmt.results is ox.QueryResultsFormat.CSV:
+            text.detach()
+    out.seek(end)
 
 
 def capped(items: Iterable[T], limit: int | None, what: str) -> Iterator[T]:
@@ -320,6 +363,14 @@ class Spool:
         length = self.file.tell()
         self.file.seek(0)
         return Streamed((head, length), _read_chunks(self.file))
+
+    def whole_or_streamed(self, head: Any, small: int | None) -> bytes | Streamed:
+        """The answer whole when it is at most ``small`` bytes, else streamed."""
+        if small is not None and self.file.tell() > small:
+            return self.finish(head)
+        self.file.seek(0)
+        with self.file:
+            return self.file.read()
 
     def discard(self) -> None:
         self.file.close()

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from service.store.base import SelectResult, Store
+from service.store.base import Store
 
 LABEL_PROPERTIES = (
     "http://www.w3.org/2004/02/skos/core#prefLabel",
@@ -19,7 +19,6 @@ LABEL_PROPERTIES = (
     "https://w3id.org/cpkg/def#nameText",
 )
 _IRI_OK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
-BATCH = 200
 
 
 def is_safe_iri(iri: str) -> bool:
@@ -36,23 +35,13 @@ def labels(store: Store, iris: Iterable[str]) -> dict[str, str]:
     """Best display label of each IRI: by LABEL_PROPERTIES order, English or untagged first."""
     todo = sorted({i for i in iris if is_safe_iri(i)})
     out: dict[str, tuple[int, str]] = {}
-    for start in range(0, len(todo), BATCH):
-        # (subject, property) pairs: with two VALUES blocks a store may read every triple of
-        # each subject first, which for a resource with a million links is a million rows.
-        pairs = " ".join(
-            f"(<{i}> <{p}>)" for i in todo[start : start + BATCH] for p in LABEL_PROPERTIES
+    for x, p, lit in store.objects(todo, LABEL_PROPERTIES):
+        if not isinstance(lit, ox.Literal):
+            continue
+        lang = (lit.language or "").lower()
+        rank = LABEL_PROPERTIES.index(p) * 3 + (
+            0 if lang in ("en", "en-gb") else 1 if not lang else 2
         )
-        where = f"VALUES (?x ?p) {{ {pairs} }} ?x ?p ?l FILTER(isLiteral(?l))"
-        result = store.query(f"SELECT ?x ?p ?l WHERE {{ {where} }}")
-        assert isinstance(result, SelectResult)
-        for x, p, lit in result:
-            if not isinstance(x, ox.NamedNode) or not isinstance(lit, ox.Literal):
-                continue
-            assert isinstance(p, ox.NamedNode)
-            lang = (lit.language or "").lower()
-            rank = LABEL_PROPERTIES.index(p.value) * 3 + (
-                0 if lang in ("en", "en-gb") else 1 if not lang else 2
-            )
-            if x.value not in out or rank < out[x.value][0]:
-                out[x.value] = (rank, lit.value)
+        if x not in out or rank < out[x][0]:
+            out[x] = (rank, lit.value)
     return {k: v for k, (_, v) in out.items()}

@@ -10,11 +10,15 @@ never need to know which store answered.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
+import pyoxigraph as ox
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple
+
+if TYPE_CHECKING:
+    from service.store.links import Links
 
 from service.errors import StoreError
 
@@ -32,11 +36,19 @@ Row = tuple[Term | None, ...]
 
 @dataclass
 class SelectResult:
-    """A SELECT answer: variable names (without '?') and a lazy stream of rows."""
+    """A SELECT answer: variable names (without '?') and a lazy stream of rows.
+
+    ``write``, when the store offers it, writes the whole answer in a SPARQL results format
+    with the store's own serializer (pyoxigraph's: no Python per row), instead of ``rows``;
+    ``cap`` is the most rows whoever serializes it may send (set by the executor)."""
 
     variables: list[str]
     rows: Iterable[Row]
     native: Any = field(default=None, repr=False)  # pyoxigraph QuerySolutions, if embedded
+    write: Callable[[IO[bytes], ox.QueryResultsFormat], None] | None = field(
+        default=None, repr=False
+    )
+    cap: int | None = None
 
     def __iter__(self) -> Iterator[Row]:
         return iter(self.rows)
@@ -125,6 +137,29 @@ class Store(ABC):
     @abstractmethod
     def graph_exists(self, graph: GraphName) -> bool:
         """Whether the graph is known (the default graph always exists)."""
+
+    def objects(
+        self, subjects: Sequence[str], predicates: Sequence[str]
+    ) -> Iterator[tuple[str, str, Term]]:
+        """(subject, predicate, object) for every object of each (subject, predicate) pair, in
+        the union of the graphs: a batch of direct lookups (labels, for instance). Stores that
+        can look up without SPARQL do it faster."""
+        for start in range(0, len(subjects), 200):
+            batch = subjects[start : start + 200]
+            pairs = " ".join(f"(<{s}> <{p}>)" for s in batch for p in predicates)
+            if not pairs:
+                return
+            where = f"VALUES (?s ?p) {{ {pairs} }} ?s ?p ?o"
+            result = self.query(f"SELECT DISTINCT ?s ?p ?o WHERE {{ {where} }}")
+            assert isinstance(result, SelectResult)
+            for s, p, o in result:
+                if isinstance(s, NamedNode) and isinstance(p, NamedNode) and o is not None:
+                    yield s.value, p.value, o
+
+    @abstractmethod
+    def links(self, iri: str, offset: int, per_page: int) -> Links:
+        """The links of one resource on one page (service/store/links.py: ``sparql_links``
+        works on any store; an embedded store walks its indexes)."""
 
     def quads(self) -> Iterator[Quad]:
         """Every quad, graph by graph (the store's own default graph first), as a stream."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import logging
 import os
@@ -24,6 +25,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 from pyoxigraph import DefaultGraph, NamedNode, Quad, Triple
@@ -43,7 +45,9 @@ from service.store.base import (
     Row,
     SelectResult,
     Store,
+    Term,
 )
+from service.store.links import Links, native_links
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +126,7 @@ class EmbeddedStore(Store):
         self._pid = os.getpid()
         self._snapshot: ox.Store | None = None  # in-memory copy read by queries (on disk only)
         self._snapshot_generation = -1
+        self._names: tuple[int, list[str]] | None = None  # graph names at a generation
 
     # -- queries -------------------------------------------------------------------------
 
@@ -165,7 +170,8 @@ class EmbeddedStore(Store):
             raise _service_error(exc) from None
         if isinstance(raw, ox.QuerySolutions):
             names = [v.value for v in raw.variables]
-            return SelectResult(names, _rows(raw, len(names)), native=raw)
+            writer = functools.partial(_write_solutions, raw)
+            return SelectResult(names, _rows(raw, len(names)), native=raw, write=writer)
         if isinstance(raw, ox.QueryBoolean):
             return AskResult(bool(raw))
         return GraphResult(_checked(raw), native=raw)
@@ -209,10 +215,33 @@ class EmbeddedStore(Store):
         return self._store if os.getpid() == self._pid else self._reader()
 
     def graph_names(self) -> list[str]:
-        return sorted(g.value for g in self._current().named_graphs() if isinstance(g, NamedNode))
+        known = self._names
+        if known is None or known[0] != self.generation:  # read once per generation
+            names = [g.value for g in self._current().named_graphs() if isinstance(g, NamedNode)]
+            known = self._names = (self.generation, sorted(names))
+        return list(known[1])
 
     def graph_exists(self, graph: GraphName) -> bool:
         return graph is None or self._current().contains_named_graph(graph)
+
+    def objects(
+        self, subjects: Sequence[str], predicates: Sequence[str]
+    ) -> Iterator[tuple[str, str, Term]]:
+        """Direct index lookups (no SPARQL to parse): a tenth of the time of the query."""
+        reader = self._reader()
+        props = [NamedNode(p) for p in predicates]
+        for s in subjects:
+            node = NamedNode(s)
+            for p in props:
+                seen = set()
+                for q in reader.quads_for_pattern(node, p, None, None):
+                    if q.object not in seen:
+                        seen.add(q.object)
+                        yield s, p.value, q.object
+
+    def links(self, iri: str, offset: int, per_page: int) -> Links:
+        """Walks the indexes: no SPARQL to parse or plan for a resource page."""
+        return native_links(self._reader(), iri, offset, per_page)
 
     def quads(self) -> Iterator[Quad]:
         """Every quad, default graph first then graph by graph, streamed from the store."""
@@ -379,6 +408,17 @@ def _rows(solutions: ox.QuerySolutions, width: int) -> Iterator[Row]:
     try:
         for sol in solutions:
             yield tuple(sol[i] for i in range(width))
+    except RuntimeError as exc:
+        raise QueryError(f"the query could not be evaluated: {exc}") from None
+    except OSError as exc:
+        raise _service_error(exc) from None
+
+
+def _write_solutions(
+    solutions: ox.QuerySolutions, out: IO[bytes], fmt: ox.QueryResultsFormat
+) -> None:
+    try:
+        solutions.serialize(out, format=fmt)
     except RuntimeError as exc:
         raise QueryError(f"the query could not be evaluated: {exc}") from None
     except OSError as exc:

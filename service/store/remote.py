@@ -54,6 +54,7 @@ from service.store.base import (
     SelectResult,
     Store,
 )
+from service.store.links import Links, sparql_links
 
 #: Graphs a store keeps for itself; never part of the cpkg dataset (prefix match).
 SYSTEM_GRAPH_PREFIXES: tuple[str, ...] = (
@@ -451,6 +452,9 @@ class RemoteStore(Store):
 
     def triple_count(self) -> int:
         return sum(self.graph_counts().values())
+
+    def links(self, iri: str, offset: int, per_page: int) -> Links:
+        return sparql_links(self, iri, offset, per_page)
 
     def close(self) -> None:
         """Nothing to release: every request opens its own connection."""

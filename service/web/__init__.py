@@ -31,8 +31,8 @@ from service.web import (
     sparql,
 )
 from service.web.context import EXECUTOR_KEY, SETTINGS_KEY, get_executor, get_settings
+from service.web.fastpath import RATE_WAIT, FastPath
 from service.web.ratelimit import RateLimiter, is_loopback
-from service.web.replay import RATE_WAIT, RepeatedQueries
 
 BLUEPRINTS: list[Blueprint] = [
     sparql.bp,
@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.after_request(_after)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
-    app.wsgi_app = RepeatedQueries(app, app.wsgi_app, limiter)  # type: ignore[method-assign]
+    app.wsgi_app = FastPath(app, app.wsgi_app, limiter)  # type: ignore[method-assign]
     return app
 
 
@@ -106,7 +106,8 @@ def _rate_limit(settings: Settings) -> None:
         return
     principal = g.get("cpkg_principal")
     client = principal.key if principal and principal.name else f"ip:{request.remote_addr}"
-    # A refused replay (service/web/replay.py) has already spent this request's token.
+    # The fast path (service/web/fastpath.py) may have taken this request's token already
+    # (RATE_WAIT -1) or been refused one (RATE_WAIT: the wait).
     wait = request.environ.get(RATE_WAIT) or limiter.take(client)
     if wait > 0:
         raise RateLimited(

@@ -8,7 +8,7 @@ keeps canonical IRIs unless ``CPKG_REWRITE_RDF_IRIS`` asks for rewriting.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import pyoxigraph as ox
 from flask import Response, g, render_template, request
@@ -17,7 +17,7 @@ from service.formats import Format
 from service.protocol.conneg import Offers
 from service.protocol.serializers import serialize_triples
 from service.query.labels import is_safe_iri
-from service.vocab import BASE, compact
+from service.vocab import BASE, compact, rewrite_iris
 from service.web.context import get_settings
 
 _LINKABLE = re.compile(r"^(https?|mailto|urn|doi):", re.IGNORECASE)
@@ -70,22 +70,13 @@ def rdf_response(
     return resp
 
 
-def _rewrite_term(term: ox.NamedNode, base: str) -> ox.NamedNode:
-    if term.value.startswith(BASE):
-        return ox.NamedNode(base + term.value[len(BASE) :])
-    return term
+def rewrite_base() -> str | None:
+    """Where canonical IRIs move in served RDF: this host with CPKG_REWRITE_RDF_IRIS, else
+    nowhere (None)."""
+    return site_base() if get_settings().rewrite_rdf_iris else None
 
 
-def maybe_rewrite(triples: Iterable[ox.Triple]) -> Iterator[ox.Triple]:
+def maybe_rewrite(triples: Iterable[ox.Triple]) -> Iterable[ox.Triple]:
     """Map canonical IRIs to this host in served RDF when CPKG_REWRITE_RDF_IRIS is on."""
-    if not get_settings().rewrite_rdf_iris:
-        yield from triples
-        return
-    base = site_base()
-    for t in triples:
-        s, o = t.subject, t.object
-        yield ox.Triple(
-            _rewrite_term(s, base) if isinstance(s, ox.NamedNode) else s,
-            _rewrite_term(t.predicate, base),
-            _rewrite_term(o, base) if isinstance(o, ox.NamedNode) else o,
-        )
+    base = rewrite_base()
+    return triples if base is None else rewrite_iris(triples, base)

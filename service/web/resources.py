@@ -9,8 +9,6 @@ resource with a million links answers as fast as any other.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request, url_for
 
@@ -19,20 +17,17 @@ from service.formats import HTML, TURTLE, Format
 from service.protocol.conneg import RESOURCE
 from service.query import ontology_doc
 from service.query.answers import graph_exists
-from service.query.describe import MAX_PER_PAGE, PER_PAGE, Description, describe
+from service.query.describe import MAX_PER_PAGE, PER_PAGE, Paging, describe, describe_rdf
 from service.query.labels import is_safe_iri
 from service.store.base import Store
 from service.vocab import BASE, GRAPH
 from service.web.context import read
-from service.web.pages import html, negotiate, rdf_response
+from service.web.pages import html, negotiate, rdf_response, rewrite_base
 
 bp = Blueprint("resources", __name__)
 
 ONTOLOGY_GRAPHS = tuple(str(GRAPH[n]) for n in ("ontology-cpkg", "ontology-concepts"))
 SHAPES_GRAPH = str(GRAPH["ontology-shapes"])
-HYDRA = "http://www.w3.org/ns/hydra/core#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 
 
 def _int_arg(name: str, default: int, most: int) -> int:
@@ -53,71 +48,36 @@ def resource(local: str) -> Response:
         raise NotFound(f"{iri!r} is not an IRI this dataset mints")
     page = _int_arg("page", 1, 10**9)
     per_page = _int_arg("per_page", PER_PAGE, MAX_PER_PAGE)
-    desc = read(describe, iri, page, per_page)
-    if not desc.exists and page == 1:
+    kept = tuple((k, v) for k, v in request.args.items() if k != "page")
+    paging = Paging(request.base_url, kept)
+    if fmt is HTML:
+        desc = read(describe, iri, page, per_page)
+        exists, pages = desc.exists, desc.pages
+    else:
+        rdf = read(describe_rdf, iri, page, per_page, fmt, paging, rewrite_base())
+        exists, pages = rdf.exists, rdf.pages
+    if not exists and page == 1:
         raise NotFound(
             f"nothing in the dataset is called <{iri}>; search for it with the "
             "query editor, or check the spelling of the IRI"
         )
-    if page > desc.pages:
-        raise NotFound(f"<{iri}> has {desc.pages} page(s) of links; page {page} does not exist")
-    links = _page_links(desc)
+    if page > pages:
+        raise NotFound(f"<{iri}> has {pages} page(s) of links; page {page} does not exist")
     if fmt is HTML:
         resp = html(
             "resource.html",
             desc=desc,
             alternates=RESOURCE.alternates(request.path, HTML),
-            page=desc.page,
-            per_page=desc.per_page,
-            page_link=lambda n: _page_url(n, local=True),
+            page=page,
+            per_page=per_page,
+            page_link=Paging(request.path, kept).page,
         )
     else:
-        resp = rdf_response([*desc.triples, *_hydra(desc)], fmt)
+        resp = Response(rdf.body, content_type=fmt.content_type)
+    links = paging.links(page, pages)
     if links:
         resp.headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links)
     return resp
-
-
-def _page_url(n: int, local: bool = False) -> str:
-    """This resource's page ``n`` (keeping ``format`` and ``per_page``)."""
-    args = {k: v for k, v in request.args.items() if k not in ("page",)}
-    if n > 1:
-        args["page"] = str(n)
-    query = urlencode(args)
-    base = request.path if local else request.base_url
-    return base + (f"?{query}" if query else "")
-
-
-def _page_links(desc: Description) -> list[tuple[str, str]]:
-    """(rel, URL) paging links, present when the resource has more than one page."""
-    if desc.pages <= 1:
-        return []
-    links = [("first", _page_url(1)), ("last", _page_url(desc.pages))]
-    if desc.page > 1:
-        links.append(("prev", _page_url(desc.page - 1)))
-    if desc.page < desc.pages:
-        links.append(("next", _page_url(desc.page + 1)))
-    return links
-
-
-def _hydra(desc: Description) -> list[ox.Triple]:
-    """Hydra paging triples about this page of the description (when there are several)."""
-    if desc.pages <= 1:
-        return []
-    n = ox.NamedNode
-    view = n(_page_url(desc.page))
-    triples = [
-        ox.Triple(view, n(RDF_TYPE), n(HYDRA + "PartialCollectionView")),
-        ox.Triple(
-            view,
-            n(HYDRA + "totalItems"),
-            ox.Literal(str(desc.total_links), datatype=n(XSD_INTEGER)),
-        ),
-    ]
-    for rel, url in _page_links(desc):
-        prop = {"prev": "previous"}.get(rel, rel)
-        triples.append(ox.Triple(view, n(HYDRA + prop), n(url)))
-    return triples
 
 
 # -- ontology and shapes -----------------------------------------------------------------------

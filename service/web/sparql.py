@@ -18,13 +18,14 @@ from service.errors import ProtocolError, Unauthorized
 from service.formats import RESULT_FORMATS
 from service.protocol import check_federation, parse_request
 from service.protocol.conneg import RDF, SPARQL_RESULTS
+from service.protocol.request import prepare_query
 from service.protocol.serializers import serialize_triples
 from service.query.answers import answer, summary
 from service.query.executor import Streamed
 from service.store.base import Dataset
 from service.vocab import PREFIXES
 from service.web.context import get_executor, get_principal, get_settings, read
-from service.web.replay import mark_replayable
+from service.web.fastpath import mark_replayable
 
 bp = Blueprint("sparql", __name__)
 
@@ -45,17 +46,8 @@ def sparql() -> Response:
         check_federation(req.text, settings.federation_allowlist, update=True)
         get_executor().update(get_principal(), req.text)
         return Response(status=204)
-    form = req.form
-    if form == "update":
-        raise ProtocolError(
-            "this is a SPARQL update, but the query endpoint is read-only; send updates with "
-            "POST (form field 'update' or an application/sparql-update body) and an "
-            "update token"
-        )
-    offers = RDF if form in ("construct", "describe") else SPARQL_RESULTS
-    g.cpkg_offers = offers
-    fmt = offers.choose(accept, req.format)  # 406 before evaluating
-    check_federation(req.text, settings.federation_allowlist)
+    g.cpkg_offers = SPARQL_RESULTS
+    fmt = prepare_query(req.text, accept, req.format, settings)
     dataset = Dataset(tuple(req.default_graphs), tuple(req.named_graphs))
     got = read(answer, req.text, dataset, fmt, settings.stream_after_bytes)
     if isinstance(got, Streamed):  # a large answer: never replayed

@@ -152,7 +152,7 @@ def test_endpoint_answers_repeats_from_the_cache_and_sees_updates() -> None:
 
     def count(method: str = "POST") -> str:
         # The same query by GET and POST: the second is a different request (so not replayed by
-        # service/web/replay.py) but the same question, answered from this cache.
+        # service/web/fastpath.py) but the same question, answered from this cache.
         if method == "GET":
             r = client.get("/sparql", query_string=query, headers=accept)
         else:

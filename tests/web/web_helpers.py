@@ -13,26 +13,7 @@ from service.config import Settings
 from service.store.embedded import EmbeddedStore, load_files
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-ROOT = Path(__file__).resolve().parents[2]
-WEB_FIXTURES = Path(__file__).with_name("fixtures")
-
-
-def _shapes_file() -> Path:
-    real = ROOT / "ontology" / "shapes.ttl"
-    return (
-        real
-        if real.is_file()
-        else ROOT / "tests" / "fixtures" / "build" / "ontology" / "shapes.ttl"
-    )
-
-
-DATA_FILES: dict[str, Path] = {
-    "ontology-cpkg": ROOT / "ontology" / "cpkg.ttl",
-    "ontology-concepts": ROOT / "ontology" / "concepts.ttl",
-    "ontology-shapes": _shapes_file(),
-    "chain": WEB_FIXTURES / "chain.ttl",
-}
-
+from fixture_files import DATA_FILES, ROOT  # noqa: E402,F401 - re-exported for web tests
 
 DATASET = FIXTURES / "dataset.trig"
 

@@ -1,4 +1,4 @@
-"""Replaying repeated anonymous queries before Flask (service/web/replay.py): byte-identical
+"""Replaying repeated anonymous queries before Flask (service/web/fastpath.py): byte-identical
 answers, never stale, never across callers, formats or errors, rate limits and metrics intact."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from web_helpers import fixture_store, settings
 
 from service.query.cache import QueryCache
 from service.web import create_app
-from service.web.replay import RepeatedQueries
+from service.web.fastpath import FastPath
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 JSON = {"Accept": "application/sparql-results+json"}
@@ -22,7 +22,7 @@ TOKEN = "admin-token"
 
 def replay_cache(app: Flask) -> QueryCache[Any]:
     layer = app.wsgi_app
-    assert isinstance(layer, RepeatedQueries)
+    assert isinstance(layer, FastPath)
     return layer.cache()
 
 
