@@ -1,4 +1,10 @@
-"""Bounded loopback load with wrk: one query, POSTed form-encoded, N connections, D seconds."""
+"""Bounded loopback load with wrk, N connections, D seconds, in two modes.
+
+- **repeated**: one query, POSTed form-encoded, the same text every time (what caches serve);
+- **distinct**: every request a new text: a query template whose ``@NAME@`` markers are filled
+  with random IRIs from the data (pools, one IRI per line) plus a unique comment, or a GET of a
+  random resource page. Nothing can be answered from a cache of earlier answers.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +16,45 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-LUA = """\
-wrk.method = "POST"
-wrk.body = "{body}"
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Accept"] = "{accept}"
+DONE = """
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    'BENCH_JSON {{"requests": %d, "duration_us": %d, "bytes": %d, "p50_us": %d, ' ..
-    '"p99_us": %d, "mean_us": %f, "errors": %d, "non2xx": %d}}\\n',
+    'BENCH_JSON {"requests": %d, "duration_us": %d, "bytes": %d, "p50_us": %d, ' ..
+    '"p99_us": %d, "mean_us": %f, "errors": %d, "non2xx": %d}\\n',
     summary.requests, summary.duration, summary.bytes,
     latency:percentile(50), latency:percentile(99), latency.mean,
     e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+REPEATED = """\
+wrk.method = "POST"
+wrk.body = "%(body)s"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Accept"] = "%(accept)s"
+"""
+
+DISTINCT = """\
+local pools = {}
+%(loads)s
+local template = "%(template)s"
+local counter = 0
+local function enc(s)
+  local function hex(c) return string.format("%%%%%%02X", string.byte(c)) end
+  return (s:gsub("[^%%w%%-_%%.~]", hex))
+end
+local function fill(text)
+  return (text:gsub("@(%%u+)@", function(k) local p = pools[k]; return p[math.random(#p)] end))
+end
+request = function()
+  counter = counter + 1
+  if "%(method)s" == "GET" then
+    return wrk.format("GET", fill(template), {["Accept"] = "%(accept)s"})
+  end
+  local q = fill(template) .. "\\n# " .. counter .. " " .. math.random(1000000000)
+  return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded",
+                                  ["Accept"] = "%(accept)s"}, "query=" .. enc(q))
 end
 """
 
@@ -50,6 +82,10 @@ def wrk_binary() -> str:
     return found
 
 
+def _lua_string(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
 def run_wrk(
     endpoint: str,
     query: str,
@@ -60,11 +96,39 @@ def run_wrk(
     duration: float = 10.0,
     timeout: float = 30.0,
 ) -> LoadResult:
-    """Run wrk against ``endpoint`` and return throughput and latency percentiles."""
+    """Repeated mode: the same query, POSTed to ``endpoint`` for ``duration`` seconds."""
     body = urllib.parse.urlencode({"query": query})
-    script = LUA.format(
-        body=body.replace("\\", "\\\\").replace('"', '\\"'), accept=accept_for(kind)
+    script = REPEATED % {"body": _lua_string(body), "accept": accept_for(kind)} + DONE
+    return _wrk(endpoint, script, connections, threads, duration, timeout)
+
+
+def run_wrk_distinct(
+    endpoint: str,
+    template: str,
+    pools: dict[str, Path],
+    *,
+    accept: str,
+    method: str = "POST",
+    connections: int = 8,
+    threads: int = 2,
+    duration: float = 10.0,
+    timeout: float = 30.0,
+) -> LoadResult:
+    """Distinct mode: ``template`` (a query, or for GET a path) with every ``@NAME@`` filled
+    by a random line of ``pools[NAME]``, a new text for every request."""
+    loads = "\n".join(
+        f'pools["{name}"] = {{}}\nfor line in io.lines("{_lua_string(str(path))}") do '
+        f'pools["{name}"][#pools["{name}"] + 1] = line end'
+        for name, path in pools.items()
     )
+    values = {"loads": loads, "template": _lua_string(template), "method": method}
+    script = DISTINCT % {**values, "accept": accept} + DONE
+    return _wrk(endpoint, script, connections, threads, duration, timeout)
+
+
+def _wrk(
+    endpoint: str, script: str, connections: int, threads: int, duration: float, timeout: float
+) -> LoadResult:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
         lua = Path(f.name)

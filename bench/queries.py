@@ -7,6 +7,8 @@ from pathlib import Path
 
 from bench.generate import FOCUS_FINDING, FOCUS_FORCE, ROOT
 
+CPKG_NS = "https://w3id.org/cpkg/def#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 FOCUS_PLACEHOLDER = "<urn:cpkg:chain-focus>"  # service/query/chain.py's, if the query uses one
 PREFIXES = """\
 PREFIX cpkg: <https://w3id.org/cpkg/def#>
@@ -124,4 +126,66 @@ def write_queries(directory: Path) -> dict[str, Path]:
         path = directory / f"{q.name}.rq"
         path.write_text(q.text, encoding="utf-8")
         out[q.name] = path
+    return out
+
+
+@dataclass(frozen=True)
+class Distinct:
+    """A query (or, for GET, a path) whose ``@FINDING@``/``@FORCE@``/``@LOCAL@`` markers are
+    filled with random IRIs of the data for every request (bench/httpload.py)."""
+
+    name: str
+    kind: str  # "select", "construct" or a resource page ("page")
+    template: str
+    accept: str = ""
+
+
+def distinct_mix() -> list[Distinct]:
+    """Point lookup, join and CONSTRUCT on a random finding or force each time, and resource
+    pages of random findings (cpkg's linked data only: the peers have none)."""
+    return [
+        Distinct("point", "select", PREFIXES + "SELECT ?p ?o WHERE { <@FINDING@> ?p ?o }"),
+        Distinct(
+            "join",
+            "select",
+            PREFIXES
+            + """SELECT ?f ?forceLabel ?inspector WHERE {
+  ?i cpkg:inspected <@FORCE@> ; cpkg:leadInspector ?p .
+  ?f cpkg:inspection ?i ; cpkg:grade ?grade .
+  <@FORCE@> rdfs:label ?forceLabel . ?p foaf:name ?inspector .
+}""",
+        ),
+        Distinct(
+            "construct",
+            "construct",
+            PREFIXES
+            + """CONSTRUCT { ?s ?p ?o . ?o ?p2 ?o2 } WHERE {
+  VALUES ?s { <@FINDING@> <@FORCE@> }
+  ?s ?p ?o . OPTIONAL { ?o ?p2 ?o2 }
+}""",
+        ),
+        Distinct("id-turtle", "page", "/id/@LOCAL@", "text/turtle"),
+        Distinct("id-html", "page", "/id/@LOCAL@", "text/html"),
+    ]
+
+
+def write_pools(data: Path, directory: Path) -> dict[str, Path]:
+    """IRIs to draw from, one per line: FINDING, FORCE, and LOCAL (the path under /id/ of any
+    resource the data mints: pages seldom repeat, as for a crawler), from the N-Quads."""
+    import pyoxigraph as ox
+
+    kinds = {CPKG_NS + "Finding": "FINDING", CPKG_NS + "PoliceForce": "FORCE"}
+    found: dict[str, list[str]] = {"FINDING": [], "FORCE": [], "LOCAL": []}
+    minted = "https://w3id.org/cpkg/id/"
+    for q in ox.parse(path=str(data), format=ox.RdfFormat.N_QUADS):
+        if q.predicate.value == RDF_TYPE and q.object.value in kinds:
+            found[kinds[q.object.value]].append(q.subject.value)
+        if q.subject.value.startswith(minted):
+            found["LOCAL"].append(q.subject.value[len(minted) :])
+    found = {k: sorted(set(v)) for k, v in found.items()}
+    directory.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for name, iris in found.items():
+        out[name] = directory / f"pool-{name.lower()}.txt"
+        out[name].write_text("\n".join(iris) + "\n", encoding="utf-8")
     return out

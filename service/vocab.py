@@ -6,6 +6,7 @@ same IRIs, so a prefix means one thing everywhere in the project.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
@@ -64,6 +65,7 @@ _LOCAL = re.compile(r"[A-Za-z0-9_\-](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?")
 _BY_NAMESPACE = {ns: prefix for prefix, ns in PREFIXES.items()}
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def compact(iri: str) -> str:
     """``prefix:local`` for an IRI in a project namespace, when the local part is a valid
     prefixed-name local part in SPARQL, Turtle and JSON-LD (no '/' or '#'); else the IRI.

@@ -285,10 +285,10 @@ class ScopedStore(Store):
         return self.base.get_graph(graph)
 
     def objects(
-        self, subjects: Sequence[str], predicates: Sequence[str]
+        self, subjects: Sequence[str], predicates: Sequence[str], *, first: bool = False
     ) -> Iterator[tuple[str, str, Term]]:
         if self._hides_nothing:  # the store's own lookup
-            yield from self.base.objects(subjects, predicates)
+            yield from self.base.objects(subjects, predicates, first=first)
         else:
             yield from Store.objects(self, subjects, predicates)  # by a query over its dataset
 

@@ -22,6 +22,7 @@ go through ``update``/``write_graph``, where access control is decided the same 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import csv
 import functools
 import io
@@ -31,7 +32,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import IO, Any, NamedTuple, TypeVar, cast
 
@@ -66,7 +66,7 @@ T = TypeVar("T")
 CHUNK_BYTES = 256 * 1024  # pieces of a streamed answer
 SPOOL_MEMORY_BYTES = 8 * 1024 * 1024  # a larger streamed answer waits in a temporary file
 
-_INSIDE: ContextVar[bool] = ContextVar("cpkg_inside_executor", default=False)
+_INSIDE = contextvars.ContextVar("cpkg_inside_executor", default=False)
 
 
 @contextlib.contextmanager
@@ -211,11 +211,19 @@ def _evaluate(
     payload: tuple[Principal, Callable[..., T], tuple[Any, ...]],
     deadline: float | None = None,
 ) -> T:
-    """Run one task: in a forked evaluator (embedded store) or in the caller's thread."""
+    """Run one task: in a forked evaluator (embedded store) or in the caller's thread.
+
+    In a context of its own: an evaluator is forked from a thread that was answering some
+    request, whose context variables (Flask's request and app contexts) must not leak into
+    the next task."""
     principal, fn, args = payload
-    with _inside():
-        view = ReadView(ScopedStore(store, principal), settings, deadline)
-        return fn(view, *args)
+
+    def run() -> T:
+        with _inside():
+            view = ReadView(ScopedStore(store, principal), settings, deadline)
+            return fn(view, *args)
+
+    return contextvars.Context().run(run)
 
 
 class ReadView(Store):
@@ -282,10 +290,10 @@ class ReadView(Store):
         return self.scoped.links(iri, offset, per_page)
 
     def objects(
-        self, subjects: Sequence[str], predicates: Sequence[str]
+        self, subjects: Sequence[str], predicates: Sequence[str], *, first: bool = False
     ) -> Iterator[tuple[str, str, Term]]:
         self._left()
-        return capped(self.scoped.objects(subjects, predicates), self.cap, "values")
+        return capped(self.scoped.objects(subjects, predicates, first=first), self.cap, "values")
 
 
 def write_capped(result: SelectResult, fmt: Format, out: IO[bytes]) -> None:

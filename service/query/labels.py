@@ -35,7 +35,9 @@ def labels(store: Store, iris: Iterable[str]) -> dict[str, str]:
     """Best display label of each IRI: by LABEL_PROPERTIES order, English or untagged first."""
     todo = sorted({i for i in iris if is_safe_iri(i)})
     out: dict[str, tuple[int, str]] = {}
-    for x, p, lit in store.objects(todo, LABEL_PROPERTIES):
+    # The first label property a resource has wins (see the ranking below): a store may stop
+    # looking there.
+    for x, p, lit in store.objects(todo, LABEL_PROPERTIES, first=True):
         if not isinstance(lit, ox.Literal):
             continue
         lang = (lit.language or "").lower()

@@ -139,11 +139,12 @@ class Store(ABC):
         """Whether the graph is known (the default graph always exists)."""
 
     def objects(
-        self, subjects: Sequence[str], predicates: Sequence[str]
+        self, subjects: Sequence[str], predicates: Sequence[str], *, first: bool = False
     ) -> Iterator[tuple[str, str, Term]]:
         """(subject, predicate, object) for every object of each (subject, predicate) pair, in
-        the union of the graphs: a batch of direct lookups (labels, for instance). Stores that
-        can look up without SPARQL do it faster."""
+        the union of the graphs: a batch of direct lookups (labels, for instance). With
+        ``first``, a store may stop, for each subject, after the first predicate (in the given
+        order) that has objects. Stores that can look up without SPARQL do it faster."""
         for start in range(0, len(subjects), 200):
             batch = subjects[start : start + 200]
             pairs = " ".join(f"(<{s}> <{p}>)" for s in batch for p in predicates)

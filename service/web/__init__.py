@@ -30,7 +30,13 @@ from service.web import (
     resources,
     sparql,
 )
-from service.web.context import EXECUTOR_KEY, SETTINGS_KEY, get_executor, get_settings
+from service.web.context import (
+    EXECUTOR_KEY,
+    SETTINGS_KEY,
+    get_executor,
+    get_settings,
+    remember_app,
+)
 from service.web.fastpath import RATE_WAIT, FastPath
 from service.web.ratelimit import RateLimiter, is_loopback
 
@@ -63,6 +69,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXECUTOR_KEY] = Executor(store, settings)
     app.extensions[SETTINGS_KEY] = settings
+    remember_app(app)
     limiter = RateLimiter(settings.rate_limit, settings.rate_period, settings.rate_burst)
     app.extensions[LIMITER_KEY] = limiter
     errors.register(app)

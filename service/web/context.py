@@ -6,7 +6,10 @@ time limit, result cap, access control and cache to every read (service/query/ex
 
 from __future__ import annotations
 
+import uuid
+import weakref
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context
@@ -34,6 +37,28 @@ def get_principal() -> Principal:
     """Who is asking (set by the app's before-request hook; anonymous by default)."""
     principal = g.get("cpkg_principal") if has_request_context() else None
     return principal if isinstance(principal, Principal) else ANONYMOUS
+
+
+#: The apps of this process (and of the evaluators it forks) by key, for tasks that render.
+_APPS: weakref.WeakValueDictionary[str, Flask] = weakref.WeakValueDictionary()
+APP_KEY = "cpkg.app-key"
+
+
+def remember_app(app: Flask) -> None:
+    """Called by the app factory: tasks that render pages find their app by this key."""
+    key = app.extensions[APP_KEY] = uuid.uuid4().hex
+    _APPS[key] = app
+
+
+def app_key() -> str:
+    """The key of the request's app, to hand to a task that renders."""
+    return str(current_app.extensions[APP_KEY])
+
+
+def task_request(key: str, url: str) -> AbstractContextManager[Any]:
+    """A request context for rendering a page inside a read task (an evaluator has none):
+    the same app and URL, so links and ``url_for`` come out as for the request answered."""
+    return _APPS[key].test_request_context(url)
 
 
 def read(fn: Callable[..., T], *args: Any, cache: bool = True) -> T:

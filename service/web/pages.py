@@ -24,9 +24,13 @@ _LINKABLE = re.compile(r"^(https?|mailto|urn|doi):", re.IGNORECASE)
 
 
 def site_base() -> str:
-    """The URL (ending in '/') that stands for ``https://w3id.org/cpkg/`` on this host."""
-    base = get_settings().public_base or request.host_url
-    return base if base.endswith("/") else base + "/"
+    """The URL (ending in '/') that stands for ``https://w3id.org/cpkg/`` on this host (worked
+    out once per request: a page links hundreds of IRIs)."""
+    base: str | None = g.get("cpkg_site_base")
+    if base is None:
+        base = get_settings().public_base or request.host_url
+        base = g.cpkg_site_base = base if base.endswith("/") else base + "/"
+    return base
 
 
 def href(iri: str | None) -> str | None:
