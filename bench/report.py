@@ -144,6 +144,7 @@ def markdown(rows: list[Row], notes: list[str], duration: float, connections: in
                 + ", ".join(f"{r['target']} {_fmt(float(r['value']))} s" for r in startup),
                 "",
             ]
+    out += _distinct_tables(rows, val, duration, connections)
     over = [r for r in rows if r["section"] == "overhead" and r["metric"] == "ratio"]
     if over:
         size = over[0]["size"]
@@ -160,6 +161,56 @@ def markdown(rows: list[Row], notes: list[str], duration: float, connections: in
     if notes:
         out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
     return "\n".join(out)
+
+
+def _distinct_tables(
+    rows: list[Row],
+    val: dict[tuple[str, str, str, str, str], float],
+    duration: float,
+    connections: int,
+) -> list[str]:
+    """Distinct mode: req/s per server, the ratio to each peer, and resource pages against
+    cpkg's own distinct point lookup (the target: within 2x of its time)."""
+    out: list[str] = []
+    for size in _sizes([r for r in rows if r["section"] == "http-distinct"]):
+        found = [r for r in rows if r["section"] == "http-distinct" and r["size"] == size]
+        servers = list(dict.fromkeys(r["target"] for r in found))
+        queries = list(dict.fromkeys(r["query"] for r in found))
+        out += [
+            f"## HTTP at {size}, distinct mode ({connections} connections, {duration:g} s per "
+            "query; every request a new query text or a new resource page)",
+            "",
+            "req/s (p50 ms / p99 ms)",
+            "",
+        ]
+        body = []
+        for q in queries:
+            cells = [q]
+            for srv in servers:
+                k = ("http-distinct", size, srv, q, "req_s")
+                if k not in val:
+                    cells.append("—")
+                    continue
+                p50, p99 = (val[("http-distinct", size, srv, q, m)] for m in ("p50_ms", "p99_ms"))
+                cells.append(f"{_fmt(val[k])} ({_fmt(p50)} / {_fmt(p99)})")
+            body.append(cells)
+        out += _table(["query", *servers], body)
+        mine = {q: val.get(("http-distinct", size, "cpkg", q, "req_s")) for q in queries}
+        peers = [s for s in servers if not s.startswith("cpkg")]
+        body = []
+        for q in queries:
+            cells = [q]
+            for p in peers:
+                theirs = val.get(("http-distinct", size, p, q, "req_s"))
+                ok = mine[q] is not None and theirs
+                cells.append(f"{mine[q] / theirs:.2f}x" if ok else "")  # type: ignore[operator]
+            point = mine.get("point")
+            ok = mine[q] is not None and point
+            cells.append(f"{point / mine[q]:.2f}x" if ok and mine[q] else "")  # type: ignore[operator]
+            body.append(cells)
+        header = ["query", *[f"cpkg/{p}" for p in peers], "time / cpkg point"]
+        out += ["### Distinct mode: ratios", ""] + _table(header, body)
+    return out
 
 
 def _draw(rows: list[Row], png: Path) -> None:

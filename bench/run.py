@@ -36,11 +36,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import generate, peers, report  # noqa: E402
-from bench.httpload import accept_for, run_wrk  # noqa: E402
+from bench.httpload import LoadResult, accept_for, run_wrk, run_wrk_distinct  # noqa: E402
 
 if TYPE_CHECKING:
     from service.store.base import Store
-from bench.queries import FOCUS_FINDING, Query, mix  # noqa: E402
+from bench.queries import FOCUS_FINDING, Query, distinct_mix, mix, write_pools  # noqa: E402
 
 COLUMNS = ["section", "size", "triples", "target", "query", "metric", "value", "unit", "note"]
 DEFAULT_SERVERS = "cpkg,cpkg-nocache,oxigraph,virtuoso,rdflib-endpoint"
@@ -326,6 +326,7 @@ def measure_http(path: Path, size: int, triples: int, cfg: Config, res: Results)
 
 
 def _measure_http(path: Path, size: int, triples: int, cfg: Config, res: Results) -> None:
+    pools = write_pools(path, cfg.work / f"pools-{generate.size_label(size)}")
     for name in cfg.servers:
         why = peers.available(name)
         if why:
@@ -336,40 +337,82 @@ def _measure_http(path: Path, size: int, triples: int, cfg: Config, res: Results
             with peers.make(name, path) as server:
                 res.add("http", size, triples, name, "-", "startup_s", server.load_seconds, "s")
                 say(f"  {name} ready in {server.load_seconds:.1f} s at {server.endpoint}")
-                for q in mix():
-                    try:
-                        body = peers.post_query(
-                            server.endpoint, q.text, accept_for(q.kind), max(30, cfg.duration * 3)
-                        )
-                    except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
-                        res.note(f"HTTP: {name} failed {q.name}: {str(exc)[:200]}")
-                        continue
-                    # 1 s warm-up: forks the evaluator pools, fills caches, opens connections
-                    run_wrk(server.endpoint, q.text, q.kind, connections=cfg.connections,
-                            duration=1, timeout=max(10.0, cfg.duration * 2))  # fmt: skip
-                    r = run_wrk(
-                        server.endpoint,
-                        q.text,
-                        q.kind,
-                        connections=cfg.connections,
-                        duration=cfg.duration,
-                        timeout=max(10.0, cfg.duration * 2),
-                    )
-                    note = f"{r.requests} requests, {len(body)} bytes/answer"
-                    if r.errors or r.non2xx:
-                        note += f", {r.errors} socket errors, {r.non2xx} non-2xx"
-                    for metric, value, unit in (
-                        ("req_s", r.req_s, "req/s"),
-                        ("p50_ms", r.p50_ms, "ms"),
-                        ("p99_ms", r.p99_ms, "ms"),
-                    ):
-                        res.add("http", size, triples, name, q.name, metric, value, unit, note)
-                    say(
-                        f"  {name:16s} {q.name:10s} {r.req_s:9.1f} req/s  p50 {r.p50_ms:8.2f} ms"
-                        f"  p99 {r.p99_ms:8.2f} ms  ({note})"
-                    )
+                _repeated(server, name, size, triples, cfg, res)
+                _distinct(server, name, size, triples, cfg, res, pools)
         except Exception as exc:  # noqa: BLE001 - one peer failing must not lose the others
             res.note(f"HTTP: {name} could not be measured: {str(exc)[:300]}")
+
+
+def _record(
+    res: Results,
+    section: str,
+    size: int,
+    triples: int,
+    name: str,
+    query: str,
+    r: LoadResult,
+    note: str,
+) -> None:
+    if r.errors or r.non2xx:
+        note += f", {r.errors} socket errors, {r.non2xx} non-2xx"
+    for metric, value, unit in (
+        ("req_s", r.req_s, "req/s"),
+        ("p50_ms", r.p50_ms, "ms"),
+        ("p99_ms", r.p99_ms, "ms"),
+    ):
+        res.add(section, size, triples, name, query, metric, value, unit, note)
+    say(
+        f"  {name:16s} {query:10s} {r.req_s:9.1f} req/s  p50 {r.p50_ms:8.2f} ms"
+        f"  p99 {r.p99_ms:8.2f} ms  ({section}; {note})"
+    )
+
+
+def _repeated(
+    server: peers.Server, name: str, size: int, triples: int, cfg: Config, res: Results
+) -> None:
+    """Each query of the mix, the same text again and again (what caches serve)."""
+    for q in mix():
+        try:
+            body = peers.post_query(
+                server.endpoint, q.text, accept_for(q.kind), max(30, cfg.duration * 3)
+            )
+        except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
+            res.note(f"HTTP: {name} failed {q.name}: {str(exc)[:200]}")
+            continue
+        # 1 s warm-up: forks the evaluator pools, fills caches, opens connections
+        run_wrk(server.endpoint, q.text, q.kind, connections=cfg.connections, duration=1,
+                timeout=max(10.0, cfg.duration * 2))  # fmt: skip
+        r = run_wrk(server.endpoint, q.text, q.kind, connections=cfg.connections,
+                    duration=cfg.duration, timeout=max(10.0, cfg.duration * 2))  # fmt: skip
+        _record(res, "http", size, triples, name, q.name, r,
+                f"{r.requests} requests, {len(body)} bytes/answer")  # fmt: skip
+
+
+def _distinct(
+    server: peers.Server,
+    name: str,
+    size: int,
+    triples: int,
+    cfg: Config,
+    res: Results,
+    pools: dict[str, Path],
+) -> None:
+    """Each distinct query, a new text every request (random IRIs of the data, a unique
+    comment): no answer can come from a cache. Resource pages (cpkg only) of random IRIs."""
+    for dq in distinct_mix():
+        if dq.kind == "page" and not name.startswith("cpkg"):
+            continue
+        target = server.endpoint.rsplit("/", 1)[0] if dq.kind == "page" else server.endpoint
+        method = "GET" if dq.kind == "page" else "POST"
+        accept = dq.accept or accept_for(dq.kind)
+        try:
+            r = run_wrk_distinct(target, dq.template, pools, accept=accept, method=method,
+                                 connections=cfg.connections, duration=cfg.duration,
+                                 timeout=max(10.0, cfg.duration * 2))  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
+            res.note(f"HTTP distinct: {name} failed {dq.name}: {str(exc)[:200]}")
+            continue
+        _record(res, "http-distinct", size, triples, name, dq.name, r, f"{r.requests} requests")
 
 
 # -- 5. HTTP overhead: one connection, no cache, vs in-process ----------------------------------

@@ -18,6 +18,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import generate, run  # noqa: E402
+from tests.components import missing  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -33,10 +34,11 @@ def test_generate_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_harness_tiny_run(tmp_path: Path) -> None:
-    http = shutil.which("wrk") is not None
+    if shutil.which("wrk") is None:
+        missing("wrk", "wrk (the HTTP load generator) is not installed: apt-get install wrk")
     cfg = run.Config(
         sizes=[1000],
-        http_sizes=[1000] if http else [],
+        http_sizes=[1000],
         duration=1.0,
         connections=2,
         servers=["cpkg"],
@@ -70,12 +72,16 @@ def test_harness_tiny_run(tmp_path: Path) -> None:
 
     md = md_path.read_text()
     assert "## Load" in md and "## SHACL" in md and "## In-process query time" in md
-    if http:
-        req_s = {
-            r["query"]: float(r["value"])
-            for r in rows
-            if r["section"] == "http" and r["metric"] == "req_s"
-        }
-        assert set(req_s) == mix and all(v >= 0 for v in req_s.values())
-        assert req_s["point"] > 0  # a slow query may complete nothing in 1 s; a lookup must
-        assert "## HTTP at 1k" in md
+    req_s = {
+        r["query"]: float(r["value"])
+        for r in rows
+        if r["section"] == "http" and r["metric"] == "req_s"
+    }
+    assert set(req_s) == mix and all(v >= 0 for v in req_s.values())
+    assert req_s["point"] > 0  # a slow query may complete nothing in 1 s; a lookup must
+    assert "## HTTP at 1k" in md
+    # distinct mode: a new text each request, and the resource pages; every answer a 2xx
+    distinct = [r for r in rows if r["section"] == "http-distinct" and r["metric"] == "req_s"]
+    assert {r["query"] for r in distinct} == {d.name for d in run.distinct_mix()}
+    assert all(float(r["value"]) > 0 and "non-2xx" not in r["note"] for r in distinct)
+    assert "distinct" in md.lower()
