@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.generate import FOCUS_FINDING, FOCUS_FORCE, ROOT
+from service.query.chain import FINDINGS_PLACEHOLDER, QUERY_PATH
 
 CPKG_NS = "https://w3id.org/cpkg/def#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-FOCUS_PLACEHOLDER = "<urn:cpkg:chain-focus>"  # service/query/chain.py's, if the query uses one
 PREFIXES = """\
 PREFIX cpkg: <https://w3id.org/cpkg/def#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
@@ -29,29 +29,12 @@ class Query:
 
 
 def chain_query() -> tuple[str, str]:
-    """The chain API's own query (service/query/chain.rq) on a synthetic finding, or a stand-in."""
-    for path in [
-        ROOT / "service" / "query" / "chain.rq",
-        *sorted((ROOT / "graph" / "queries").glob("chain*.rq")),
-    ]:
-        if path.is_file():
-            text = path.read_text(encoding="utf-8")
-            if FOCUS_PLACEHOLDER in text:  # how service/query/chain.py binds the focus
-                text = text.replace(FOCUS_PLACEHOLDER, f"<{FOCUS_FINDING}>")
-            else:
-                text += f"\nVALUES ?focus {{ <{FOCUS_FINDING}> }}\n"
-            return text, f"accountability chain ({path.relative_to(ROOT)})"
-    text = (
-        PREFIXES
-        + f"""SELECT * WHERE {{
-  BIND(<{FOCUS_FINDING}> AS ?f)
-  OPTIONAL {{ ?f cpkg:inspection ?i OPTIONAL {{ ?i cpkg:inspected ?force
-    OPTIONAL {{ ?post <http://www.w3.org/ns/org#postIn> ?force
-      OPTIONAL {{ ?h cpkg:post ?post ; <http://www.w3.org/ns/org#member> ?person }} }} }} }}
-  OPTIONAL {{ ?f cpkg:engagesDuty ?d OPTIONAL {{ ?d cpkg:createdBy ?law }} }}
-}}"""
+    """The chain API's links query (service/query/chain.rq) for the synthetic focus finding (a
+    finding's chain starts from the finding alone, so that is what chain-findings.rq returns)."""
+    text = QUERY_PATH.read_text(encoding="utf-8").replace(
+        FINDINGS_PLACEHOLDER, f"<{FOCUS_FINDING}>"
     )
-    return text, "representative 6-hop OPTIONAL chain"
+    return text, f"accountability chain links ({QUERY_PATH.relative_to(ROOT)})"
 
 
 def mix() -> list[Query]:

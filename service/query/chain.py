@@ -1,11 +1,12 @@
 """Accountability chains: what a failure leads to, link by link, with the evidence for each link.
 
-The chain is *defined* in SPARQL: ``service/query/chain.rq`` finds the links and
-``service/query/chain-evidence.rq`` the evidence for them. This module only validates and binds the
-focus IRI (and, for the second query, the IRIs the first returned), runs the queries through the
-``Store`` interface, joins evidence to links and groups the rows into ordered steps. A step the
-graph does not state stays in the chain as a missing step, with the reason the graph records
-where it records one, so readers see the gap instead of a guess.
+The chain is *defined* in SPARQL: ``service/query/chain-findings.rq`` finds the findings of the
+focus, ``service/query/chain.rq`` their links and ``service/query/chain-evidence.rq`` the evidence
+for them. This module only validates and binds the focus IRI (and, for each later query, the IRIs
+the one before returned), runs the queries through the ``Store`` interface, joins evidence to
+links and groups the rows into ordered steps. A step the graph does not state stays in the chain
+as a missing step, with the reason the graph records where it records one, so readers see the gap
+instead of a guess.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from service.query.labels import is_safe_iri, labels, local_name
 from service.store.base import AskResult, SelectResult, Store, Term
 from service.vocab import PREFIXES
 
-QUERY_PATH = Path(__file__).with_name("chain.rq")
+FINDINGS_PATH = Path(__file__).with_name("chain-findings.rq")
 FOCUS_PLACEHOLDER = "<urn:cpkg:chain-focus>"
+QUERY_PATH = Path(__file__).with_name("chain.rq")
+FINDINGS_PLACEHOLDER = "<urn:cpkg:chain-findings>"
 EVIDENCE_PATH = Path(__file__).with_name("chain-evidence.rq")
 PAIR_PLACEHOLDER = "(<urn:cpkg:chain-subject> <urn:cpkg:chain-predicate>)"
 CLAIM_PLACEHOLDER = "<urn:cpkg:chain-claim>"
@@ -77,7 +80,7 @@ _MISSING_WITH_UPSTREAM: dict[str, tuple[str, str]] = {
     "status": ("recommendation", "no later report in the sources assesses its implementation"),
 }
 
-#: Most findings one chain request returns (chain.rq's LIMIT says the same).
+#: Most findings one chain request returns (chain-findings.rq's LIMIT says the same).
 MAX_FINDINGS = 100
 
 _CURIE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)?:([^\s<>\"{}|\\^`]*)$")
@@ -232,12 +235,29 @@ def _select(store: Store, query: str) -> list[dict[str, Term | None]]:
     return [dict(zip(names, row, strict=True)) for row in result]
 
 
+def _query_text(path: Path, *placeholders: str) -> str:
+    text = path.read_text(encoding="utf-8")
+    for placeholder in placeholders:
+        if placeholder not in text:  # pragma: no cover - guards edits to the .rq files
+            raise RuntimeError(f"{path.name} lost its placeholder {placeholder}")
+    return text
+
+
+def _findings(store: Store, focus: str) -> list[str]:
+    """chain-findings.rq: the findings the focus leads to, in IRI order."""
+    query = _query_text(FINDINGS_PATH, FOCUS_PLACEHOLDER).replace(FOCUS_PLACEHOLDER, f"<{focus}>")
+    return [iri for row in _select(store, query) if (iri := _iri(row.get("finding")))]
+
+
 def _links(store: Store, focus: str) -> list[dict[str, Term | None]]:
     """chain.rq's rows: the links of the chains of ``focus``, without their evidence."""
-    query = QUERY_PATH.read_text(encoding="utf-8")
-    if FOCUS_PLACEHOLDER not in query:  # pragma: no cover - guards edits to chain.rq
-        raise RuntimeError(f"chain.rq lost its focus placeholder {FOCUS_PLACEHOLDER}")
-    return _select(store, query.replace(FOCUS_PLACEHOLDER, f"<{focus}>"))
+    findings = _findings(store, focus)
+    if not findings:
+        return []
+    values = " ".join(f"<{f}>" for f in findings)
+    return _select(
+        store, _query_text(QUERY_PATH, FINDINGS_PLACEHOLDER).replace(FINDINGS_PLACEHOLDER, values)
+    )
 
 
 def _iri(term: object) -> str | None:
@@ -254,10 +274,7 @@ def _evidence(
     store: Store, pairs: list[tuple[str, str]], claims: list[str]
 ) -> list[dict[str, Term | None]]:
     """chain-evidence.rq's rows for the (subject, predicate) pairs and claims, in batches."""
-    query = EVIDENCE_PATH.read_text(encoding="utf-8")
-    for placeholder in (PAIR_PLACEHOLDER, CLAIM_PLACEHOLDER):
-        if placeholder not in query:  # pragma: no cover - guards edits to chain-evidence.rq
-            raise RuntimeError(f"chain-evidence.rq lost its placeholder {placeholder}")
+    query = _query_text(EVIDENCE_PATH, PAIR_PLACEHOLDER, CLAIM_PLACEHOLDER)
     rows: list[dict[str, Term | None]] = []
     for i in range(0, max(len(pairs), len(claims)), EVIDENCE_BATCH):
         pair_block = pairs[i : i + EVIDENCE_BATCH]

@@ -1,4 +1,5 @@
-"""The chain API on Virtuoso: chain.rq + chain-evidence.rq are plain SPARQL 1.1 (no LATERAL).
+"""The chain API on Virtuoso: its three queries (chain-findings.rq, chain.rq, chain-evidence.rq)
+are plain SPARQL 1.1 (no LATERAL).
 
 The built dataset is pushed into a real Virtuoso (as in test_library_parity.py) and the chain of a
 finding is compared with the embedded store's. Known Virtuoso 7.2 dialect differences remain for
