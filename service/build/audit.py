@@ -24,12 +24,12 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 
 import pyoxigraph as ox
 
 from service.build.figures import missing_figures, value_figures
 from service.build.loading import XSD_STRING, LoadedFile
+from service.build.locate import SourceLines
 from service.vocab import CPKG, iri_text, sparql_prologue
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -159,46 +159,6 @@ def show(term: Term) -> str:
     return f"{text!r}^^{iri_text(term.datatype.value)}"
 
 
-class SourceLines:
-    """Finds the line of an assertion in its Turtle file, so a problem says where to look."""
-
-    def __init__(self, paths: Mapping[str, Path]) -> None:
-        self._paths = paths
-        self._lines: dict[str, list[str]] = {}
-
-    def _read(self, file: str) -> list[str]:
-        if file not in self._lines:
-            path = self._paths.get(file)
-            try:
-                text = path.read_text(encoding="utf-8") if path else ""
-            except OSError:
-                text = ""
-            self._lines[file] = text.splitlines()
-        return self._lines[file]
-
-    def line(self, file: str, subject: Term, predicate: str) -> int | None:
-        """The line of `predicate` in the block describing `subject` (else the block's first)."""
-        if not isinstance(subject, ox.NamedNode):
-            return None
-        lines, token = self._read(file), iri_text(subject.value)
-        starts = [
-            n
-            for n, text in enumerate(lines)
-            if text.startswith(token) and text[len(token) : len(token) + 1] in ("", " ", "\t")
-        ]
-        if not starts:
-            return None
-        start = starts[0]
-        wanted = iri_text(predicate) + " "
-        for number in range(start, len(lines)):
-            text = lines[number]
-            if number > start and text[:1] not in ("", " ", "\t", "#"):
-                break  # the next subject's block
-            if predicate != RDF_TYPE and wanted in text:
-                return number + 1
-        return start + 1
-
-
 @dataclass
 class _Index:
     """What the audit looks up, read once from the whole project (ontology and graph)."""
@@ -276,7 +236,7 @@ class _Auditor:
                 predicate=iri_text(predicate),
                 value=show(quad.object),
                 file=file,
-                line=self.lines.line(file, subject, predicate),
+                line=self.lines.line(file, subject, predicate, quad.object),
                 problem=problem,
                 fix=fix,
             )
@@ -395,7 +355,7 @@ def audit_support(
         for q in f.quads:
             if not _is_record(q, index) and q.subject not in value_nodes:
                 values[(_value(q.subject), q.predicate.value)].append(q.object)
-    auditor = _Auditor(index, SourceLines({f.label: f.path for f in targets}), values)
+    auditor = _Auditor(index, SourceLines(targets), values)
     for f in targets:
         for q in f.quads:
             if _is_record(q, index):
