@@ -204,6 +204,58 @@ def _add_chain_and_paths(sub: argparse._SubParsersAction[argparse.ArgumentParser
     paths.set_defaults(func=cmd_paths)
 
 
+# --- Growing the graph (service/build/contribute/, docs/contributing.md) ---------------------
+
+
+def _prefixed_names(text: str | None) -> list[str]:
+    """``--supports rdfs:label,cpkg:count``: prefixed names of the project's prefixes."""
+    from service.errors import ConfigError
+    from service.vocab import PREFIXES
+
+    names = [n for n in (text or "").replace(",", " ").split() if n]
+    for name in names:
+        prefix, _, local = name.partition(":")
+        if prefix not in PREFIXES or not local:
+            raise ConfigError(
+                f"{name!r} is not a property of the project's vocabularies; write prefixed names "
+                "such as rdfs:label or cpkg:count, separated by commas"
+            )
+    return names
+
+
+def cmd_quote(args: argparse.Namespace) -> int:
+    """`cpkg quote SOURCE FRAGMENT`: the passage in context and its evidence block."""
+    from service.build.contribute.lookup import find_source, registered_sources
+    from service.build.contribute.quoting import QuoteNotFound, pick, report
+
+    settings = _settings(args)
+    supports = _prefixed_names(args.supports)
+    source = find_source(registered_sources(settings), args.source)
+    try:
+        anchor = pick(source, args.fragment, args.match)
+    except QuoteNotFound as exc:
+        print(exc)
+        return EXIT_NONCONFORMANT
+    print(report(anchor, args.fragment, supports))
+    return EXIT_OK
+
+
+def _add_contribute(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], sources_help: str
+) -> None:
+    quote = sub.add_parser(
+        "quote", help="find a passage in a source as typed and print its evidence block"
+    )
+    quote.add_argument("source", metavar="SOURCE", help="cpr:source-001, 001 or a file name")
+    quote.add_argument("fragment", metavar="FRAGMENT", help="the passage, roughly as written")
+    quote.add_argument("--match", type=int, metavar="N", help="the N-th of several matches")
+    quote.add_argument(
+        "--supports", metavar="PROPS", help="properties the passage states, e.g. cpkg:count"
+    )
+    quote.add_argument("--sources", metavar="DIR", help=sources_help)
+    quote.set_defaults(func=cmd_quote)
+
+
 # --- end of other subcommands ----------------------------------------------------------------
 
 
@@ -247,6 +299,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     _add_push(sub)
     _add_chain_and_paths(sub)
+    _add_contribute(sub, sources_help)
     return parser
 
 

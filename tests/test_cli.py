@@ -142,3 +142,22 @@ def test_serve_calls_server_serve_with_settings(monkeypatch: pytest.MonkeyPatch)
     [(settings, host, port, workers, data)] = calls
     assert (host, port, workers, data) == ("127.0.0.1", 9999, 3, [Path("a.ttl")])
     assert settings.store_path == Path("st")  # type: ignore[attr-defined]
+
+
+def test_quote_exit_codes_and_output(project: Path) -> None:
+    found = run(["quote", "cpr:source-a", 'judged 12 of them "INADEQUATE".'], project)
+    assert found.returncode == 0, found.stdout + found.stderr
+    assert 'oa:exact "judged 12 of them “inadequate”."' in found.stdout
+    assert "oa:hasSource cpr:source-a" in found.stdout and "line 1, characters" in found.stdout
+
+    several = run(["quote", "report-a.txt", "reviewed 40 cases"], project)
+    assert several.returncode == 1 and "2 passages match" in several.stdout
+
+    chosen = run(["quote", "report-a.txt", "reviewed 40 cases", "--match", "2"], project)
+    assert chosen.returncode == 0
+    assert 'oa:prefix "would improve.\\nThe inspectors "' in chosen.stdout
+
+    unknown = run(["quote", "cpr:source-z", "anything"], project)
+    assert unknown.returncode == 2 and "cpr:source-a (report-a.txt)" in unknown.stderr
+    bad = run(["quote", "cpr:source-a", "cases", "--supports", "count"], project)
+    assert bad.returncode == 2 and "prefixed names" in bad.stderr
