@@ -240,6 +240,43 @@ def cmd_quote(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_source_add(args: argparse.Namespace) -> int:
+    """`cpkg source add FILE --title ...`: register a text as a new source document."""
+    from service.build.contribute.register import Metadata, register
+
+    meta = Metadata(
+        title=args.title,
+        kind=args.kind,
+        publisher=args.publisher,
+        date=args.date,
+        url=args.url,
+        language=args.language,
+    )
+    print(register(_settings(args), Path(args.file), meta).summary())
+    return EXIT_OK
+
+
+def _add_source(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], sources_help: str
+) -> None:
+    source = sub.add_parser("source", help="register source texts")
+    actions = source.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = actions.add_parser(
+        "add", help="register a text file: copy it to the sources, describe it in graph/"
+    )
+    add.add_argument("file", metavar="FILE", help="the document as UTF-8 text")
+    add.add_argument("--title", required=True, help="the document's title")
+    add.add_argument(
+        "--kind", help="news, law-firm-blog, newsletter, inspectorate-report, judgment, ..."
+    )
+    add.add_argument("--publisher", help="an organisation of the graph: cpr:org-... or its name")
+    add.add_argument("--date", metavar="YYYY-MM-DD", help="publication date (or YYYY-MM, YYYY)")
+    add.add_argument("--url", help="the address the text was taken from")
+    add.add_argument("--language", default="en", help="language code (default: en)")
+    add.add_argument("--sources", metavar="DIR", help=sources_help)
+    add.set_defaults(func=cmd_source_add)
+
+
 def _add_contribute(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], sources_help: str
 ) -> None:
@@ -254,6 +291,7 @@ def _add_contribute(
     )
     quote.add_argument("--sources", metavar="DIR", help=sources_help)
     quote.set_defaults(func=cmd_quote)
+    _add_source(sub, sources_help)
 
 
 # --- end of other subcommands ----------------------------------------------------------------

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from contrib_project import copy_project
 
 from service import cli
 
@@ -161,3 +162,20 @@ def test_quote_exit_codes_and_output(project: Path) -> None:
     assert unknown.returncode == 2 and "cpr:source-a (report-a.txt)" in unknown.stderr
     bad = run(["quote", "cpr:source-a", "cases", "--supports", "count"], project)
     assert bad.returncode == 2 and "prefixed names" in bad.stderr
+
+
+def test_source_add_exit_codes(tmp_path: Path) -> None:
+    project = copy_project(tmp_path).graph_dir.parent
+    text = tmp_path / "review.txt"
+    text.write_text("Review of the Met\n\nThe force was reviewed on 3 June 2024.\n", "utf-8")
+    args = ["source", "add", str(text), "--title", "Review of the Met", "--kind", "news"]
+    added = run([*args, "--date", "2024-06-03"], project)
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.startswith("Registered cpr:source-005 (005_")
+    assert "date: stated by the text (line 3" in added.stdout
+    again = run(args, project)
+    assert again.returncode == 2 and "already registered: cpr:source-005" in again.stderr
+    bad = run([*args[:3], "--title", "T", "--kind", "podcast"], project)
+    assert bad.returncode == 2 and "inspectorate-report" in bad.stderr
+    usage = run(["source", "add", str(text)], project)
+    assert usage.returncode == 2 and "--title" in usage.stderr

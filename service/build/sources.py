@@ -116,6 +116,21 @@ def _term_value(term: object) -> str:
     return str(getattr(term, "value", term))
 
 
+def recorded_sources(store: ox.Store) -> list[tuple[str, str | None, str | None]]:
+    """(IRI, cpkg:fileName, cpkg:sha256 in lower case) of every cpkg:SourceDocument, as the
+    graph records them (the files are not read)."""
+    rows = store.query(SOURCES_QUERY, use_default_graph_as_union=True)
+    assert isinstance(rows, ox.QuerySolutions)
+    return [
+        (
+            _term_value(row["src"]),
+            _term_value(row["file"]) if row["file"] is not None else None,
+            _term_value(row["sha"]).strip().lower() if row["sha"] is not None else None,
+        )
+        for row in rows
+    ]
+
+
 def load_sources(store: ox.Store, settings: Settings) -> dict[str, Source]:
     """Read every cpkg:SourceDocument; check each file exists and matches its SHA-256.
 
@@ -124,12 +139,7 @@ def load_sources(store: ox.Store, settings: Settings) -> dict[str, Source]:
     directory = resolve_sources_dir(settings)
     sources: dict[str, Source] = {}
     problems: list[str] = []
-    rows = store.query(SOURCES_QUERY, use_default_graph_as_union=True)
-    assert isinstance(rows, ox.QuerySolutions)
-    for row in rows:
-        iri = _term_value(row["src"])
-        name = _term_value(row["file"]) if row["file"] is not None else None
-        expected = _term_value(row["sha"]).strip().lower() if row["sha"] is not None else None
+    for iri, name, expected in recorded_sources(store):
         if iri in sources:
             continue
         if name is None or expected is None:

@@ -10,8 +10,10 @@ to the source's own characters, which are what a quote must copy.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from service.build.figures import MONTHS as FIGURE_MONTHS
 from service.build.sources import nearest_passages
 
 # Quote marks and apostrophes (straight, curly, low, angle, primes): ignored when matching.
@@ -99,3 +101,37 @@ def closest_passages(text: str, fragment: str, count: int = 3) -> list[tuple[flo
     for ratio, start, end in nearest_passages(folded.text, needle, count):
         spans.append((ratio, folded.origin[start], folded.origin[max(start, end - 1)] + 1))
     return spans
+
+
+_MONTH = "(" + "|".join(f"{name[:3]}(?:{name[3:]})?" for name in FIGURE_MONTHS) + r")\.?"
+_TH = "(?:st|nd|rd|th)?"
+#: How dates are written, with the meaning of each group: d(ay), m(onth number), y(ear), name.
+DATE_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (
+        re.compile(rf"\b(\d{{1,2}}){_TH}\s+(?:of\s+)?{_MONTH},?\s+(\d{{4}})\b", re.I),
+        ("d", "name", "y"),
+    ),
+    (re.compile(rf"\b{_MONTH}\s+(\d{{1,2}}){_TH},?\s+(\d{{4}})\b", re.I), ("name", "d", "y")),
+    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), ("y", "m", "d")),
+    (re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b"), ("d", "m", "y")),
+    (re.compile(rf"\b{_MONTH}\s+(\d{{4}})\b", re.I), ("name", "y")),
+)
+_MONTH_NUMBERS = {name[:3]: number for name, number in FIGURE_MONTHS.items()}
+
+
+def find_dates(
+    text: str, year: int, month: int | None = None, day: int | None = None
+) -> list[tuple[int, int]]:
+    """Where the text writes the date (a day: "2 May 2024", "May 2nd, 2024", "2024-05-02",
+    "02/05/2024"; a month: "May 2024"), as (start, end), in order. A year alone is not looked
+    for: it is written everywhere without being the date of anything."""
+    found: set[tuple[int, int]] = set()
+    for pattern, meaning in DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            parts = dict(zip(meaning, match.groups(), strict=True))
+            name = parts.get("name")
+            number = _MONTH_NUMBERS[name.lower()[:3]] if name else int(parts.get("m") or 0)
+            written = (int(parts["y"]), number, int(parts["d"]) if "d" in parts else None)
+            if written == (year, month, day):
+                found.add(match.span())
+    return sorted(found)

@@ -94,9 +94,11 @@ def anchors(source: Source, fragment: str) -> list[Anchor]:
     return [Anchor(source, start, end) for start, end in find_passages(source.text, fragment)]
 
 
-def evidence_block(anchor: Anchor, supports: Sequence[str] = (), indent: str = "    ") -> str:
-    """The cpkg:evidence property citing the passage, ready to paste as the last property of a
-    resource; ``supports`` (prefixed names) or a TODO marker in cpkg:supports."""
+def evidence_block(
+    anchor: Anchor, supports: Sequence[str] = (), indent: str = "    ", last: bool = True
+) -> str:
+    """The cpkg:evidence property citing the passage, ready to paste as the ``last`` property of
+    a resource (else ending in ';'); ``supports`` (prefixed names) or a TODO marker."""
     prefix, suffix = anchor.context()
     selector = [f"oa:exact {literal(anchor.exact)}"]
     selector += [f"oa:prefix {literal(prefix)}"] if prefix else []
@@ -110,7 +112,8 @@ def evidence_block(anchor: Anchor, supports: Sequence[str] = (), indent: str = "
         f"{inner}oa:hasSelector [ a oa:TextQuoteSelector, oa:TextPositionSelector ;",
         *(f"{inner}    {part} ;" for part in selector[:-1]),
         f"{inner}    {selector[-1]} ] ;",
-        f"{inner}cpkg:supports {states} ] ." + ("" if supports else f"  # {SUPPORTS_HINT}"),
+        f"{inner}cpkg:supports {states} ] {'.' if last else ';'}"
+        + ("" if supports else f"  # {SUPPORTS_HINT}"),
     ]
     return "\n".join(lines)
 

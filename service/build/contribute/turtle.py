@@ -61,8 +61,7 @@ def add_block(path: Path, block: str, *, section: str | None = None, header: str
     with _locked(path.parent):
         old = _read(path) if path.exists() else ""
         before = _triples(old, path) if old else 0
-        text = old if old else _new_file(header)
-        text = _with_prefixes(text, used_prefixes(block))
+        text = _with_prefixes(old if old else _new_file(header), used_prefixes(block))
         lines = text.rstrip("\n").split("\n")
         at = _insertion_point(lines, section)
         insert = ["", *block.rstrip("\n").split("\n")]
@@ -78,8 +77,9 @@ def add_block(path: Path, block: str, *, section: str | None = None, header: str
 
 
 def _new_file(header: str) -> str:
+    """Comment lines, then an empty prefix block (filled by _with_prefixes)."""
     comments = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
-    return comments + ("\n" if comments else "")
+    return comments + ("\n" if comments else "") + "\n"
 
 
 def _read(path: Path) -> str:
@@ -117,8 +117,9 @@ def _with_prefixes(text: str, needed: list[str]) -> str:
     last = max((n for n, line in enumerate(lines) if line.startswith("@prefix")), default=None)
     column = lines[last].find("<") if last is not None else len("@prefix dcterms: ")
     new = [f"@prefix {p}:".ljust(column - 1) + f" <{PREFIXES[p]}> ." for p in missing]
-    if last is None:  # a new file: the prefix block, then a blank line
+    if last is None:  # no prefix block yet: one after the leading comments and blank line
         at = next((n for n, line in enumerate(lines) if not line.startswith("#")), len(lines))
+        at += 1 if at > 0 and at < len(lines) and not lines[at].strip() else 0
         return "\n".join(lines[:at] + new + [""] + lines[at:])
     return "\n".join(lines[: last + 1] + new + lines[last + 1 :])
 
