@@ -256,6 +256,43 @@ def cmd_source_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    """`cpkg new KIND LABEL`: a skeleton of a new resource, from its class's shapes."""
+    from service.build.contribute.skeletons import Request, new
+
+    request = Request(
+        kind=args.kind,
+        label=args.label,
+        local=args.id,
+        source=args.source,
+        quotes=args.quote or (),
+        file=Path(args.file) if args.file else None,
+    )
+    print(new(_settings(args), request).summary(), end="")
+    return EXIT_OK
+
+
+def _add_new(sub: argparse._SubParsersAction[argparse.ArgumentParser], sources_help: str) -> None:
+    from service.build.contribute.skeletons import KINDS
+
+    new = sub.add_parser(
+        "new", help="add a skeleton of a new finding, statement, ... with TODO markers"
+    )
+    new.add_argument("kind", choices=list(KINDS), metavar="KIND", help=", ".join(KINDS))
+    new.add_argument("label", metavar="LABEL", help="its rdfs:label (the IRI is made from it)")
+    new.add_argument("--id", metavar="NAME", help="the IRI's name after KIND- (default: LABEL)")
+    new.add_argument("--source", metavar="SOURCE", help="the source its evidence quotes")
+    new.add_argument(
+        "--quote",
+        action="append",
+        metavar="FRAGMENT",
+        help="a passage of --source to cite, roughly as written (repeatable)",
+    )
+    new.add_argument("--file", metavar="FILE", help="write here instead of the kind's graph/ file")
+    new.add_argument("--sources", metavar="DIR", help=sources_help)
+    new.set_defaults(func=cmd_new)
+
+
 def _add_source(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], sources_help: str
 ) -> None:
@@ -292,6 +329,7 @@ def _add_contribute(
     quote.add_argument("--sources", metavar="DIR", help=sources_help)
     quote.set_defaults(func=cmd_quote)
     _add_source(sub, sources_help)
+    _add_new(sub, sources_help)
 
 
 # --- end of other subcommands ----------------------------------------------------------------

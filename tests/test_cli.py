@@ -179,3 +179,20 @@ def test_source_add_exit_codes(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "inspectorate-report" in bad.stderr
     usage = run(["source", "add", str(text)], project)
     assert usage.returncode == 2 and "--title" in usage.stderr
+
+
+def test_new_writes_a_skeleton_that_validate_refuses_until_filled_in(tmp_path: Path) -> None:
+    project = copy_project(tmp_path).graph_dir.parent
+    made = run(["new", "event", "Review published", "--id", "2024-review"], project)
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.startswith("Wrote cpr:event-2024-review (cpkg:Event) at ")
+    findings = project / "graph" / "events.ttl"
+    checked = run(["validate", str(findings)], project)
+    assert checked.returncode == 1
+    assert (
+        f"{findings}:" in checked.stdout and "unfinished: cpr:event-2024-review" in checked.stdout
+    )
+    again = run(["new", "event", "Review published", "--id", "2024-review"], project)
+    assert again.returncode == 2 and "already exists" in again.stderr
+    usage = run(["new", "person", "Someone"], project)
+    assert usage.returncode == 2 and "invalid choice" in usage.stderr

@@ -16,6 +16,10 @@ selectors, claims and conflicts, the cpkg:evidence links, and a source document'
 cpkg:sha256 (the build checks those against the file). A blank node that is the value of an
 assertion (a deadline instant, a sum of money) is part of that value: its figures are checked with
 it. A Stated claim's own value must also be stated by the quotes it cites.
+
+A triple holding a TODO marker (a placeholder `cpkg new`, `cpkg quote` or `cpkg source add`
+wrote, contribute/markers.py) is none of these: it is reported as unfinished, with its line and
+the hint written beside it, until the marker is replaced.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from decimal import Decimal
 
 import pyoxigraph as ox
 
+from service.build.contribute.markers import is_marker
 from service.build.figures import missing_figures, value_figures
 from service.build.loading import XSD_STRING, LoadedFile
 from service.build.locate import SourceLines
@@ -73,7 +78,7 @@ SUPPORT_QUERY = (
 class AuditProblem:
     """An assertion that is none of the three kinds, or a quote said to state what it does not."""
 
-    kind: str  # "unexplained" or "over-claimed"
+    kind: str  # "unexplained", "over-claimed" or "unfinished" (a TODO marker)
     subject: str
     predicate: str
     value: str
@@ -118,6 +123,11 @@ class AuditReport:
         return sum(1 for p in self.problems if p.kind == "over-claimed")
 
     @property
+    def unfinished(self) -> int:
+        """TODO markers left in place (not assertions: they stand where one belongs)."""
+        return sum(1 for p in self.problems if p.kind == "unfinished")
+
+    @property
     def total(self) -> int:
         return self.evidenced + self.editorial + self.claims + self.unexplained
 
@@ -142,6 +152,7 @@ class AuditReport:
             f"assertions: {self.total} (evidenced {self.evidenced}, editorial {self.editorial}, "
             f"claims {self.claims}: inferred {self.inferred}, background knowledge "
             f"{self.background}); unexplained {self.unexplained}, over-claimed {self.over_claimed}"
+            + (f", TODO markers {self.unfinished}" if self.unfinished else "")
         )
 
 
@@ -239,6 +250,27 @@ class _Auditor:
                 line=self.lines.line(file, subject, predicate, quad.object),
                 problem=problem,
                 fix=fix,
+            )
+        )
+
+    def unfinished(self, quad: ox.Quad, file: str) -> None:
+        """A TODO marker (contribute/markers.py) where a value or resource belongs."""
+        marker = quad.object if is_marker(quad.object) else quad.subject
+        line = self.lines.line(file, quad.subject, quad.predicate.value, marker)
+        text = self.lines.lines(file)[line - 1] if line else ""
+        hint = text.split("  # ", 1)[1].strip() if "  # " in text else ""
+        named = self.lines.anchor(file, quad.subject)
+        subject = show(quad.subject) if named is None or named == quad.subject else show(named)
+        self.report.problems.append(
+            AuditProblem(
+                kind="unfinished",
+                subject=subject,
+                predicate=iri_text(quad.predicate.value),
+                value=show(quad.object),
+                file=file,
+                line=line,
+                problem=f"the TODO marker {show(marker)} has not been replaced",
+                fix=f"replace it: {hint}" if hint else "replace it with the value it stands for",
             )
         )
 
@@ -358,7 +390,9 @@ def audit_support(
     auditor = _Auditor(index, SourceLines(targets), values)
     for f in targets:
         for q in f.quads:
-            if _is_record(q, index):
+            if is_marker(q.object) or is_marker(q.subject):
+                auditor.unfinished(q, f.label)
+            elif _is_record(q, index):
                 auditor.report.record_triples += 1
                 if q.predicate.value == RDF_OBJECT:
                     auditor.stated_claim(q, f.label)

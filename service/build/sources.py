@@ -69,10 +69,12 @@ class QuoteFailure:
     quote: str
     problem: str
     nearest: str | None = None
+    line: int | None = None  # of the quote in the Turtle file, where known
 
     def message(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
         lines = [
-            f"{self.file}: {self.claim}: {self.problem}",
+            f"{where}: {self.claim}: {self.problem}",
             f"  source: {self.source_iri} ({self.source_file})",
             f"  quote:  {self.quote!r}",
         ]

@@ -30,6 +30,14 @@ _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|<[^>\s]*>')
 _PREFIXED = re.compile(r"(?<![\w:/#.-])([a-z][a-z0-9]*):(?=[A-Za-z_])")
 
 
+def shown_path(path: Path) -> str:
+    """A file as messages name it: relative to the working directory when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def literal(text: str, *, lang: str | None = None, datatype: str | None = None) -> str:
     """A string as the house writes it: one line, escaped, with its language tag or datatype
     (a prefixed name such as xsd:date)."""
