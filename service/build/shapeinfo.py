@@ -37,6 +37,10 @@ EXAMPLES = sparql_prologue() + (
     "SELECT DISTINCT ?c WHERE { ?t rdfs:subClassOf* <CLASS> . ?c a ?t FILTER (isIRI(?c)) } "
     "ORDER BY ?c LIMIT 3"
 )
+USED = sparql_prologue() + (
+    "SELECT ?c (COUNT(*) AS ?n) WHERE { ?s <CLASS> ?c FILTER (isIRI(?c)) } "
+    "GROUP BY ?c ORDER BY DESC(?n) ?c LIMIT 3"
+)
 CONCEPTS = sparql_prologue() + "SELECT ?c WHERE { ?c skos:inScheme <CLASS> } ORDER BY ?c"
 DATATYPE_PROPERTY = sparql_prologue() + (
     "ASK { { <CLASS> a owl:DatatypeProperty } UNION { ?s <CLASS> ?o FILTER (isLiteral(?o)) } }"
@@ -196,9 +200,10 @@ class Shapes:
             classes = [r for r in [self.range_of(c.path)] if r]
         if not classes:
             return ""
-        examples = [iri_text(x) for cls in classes for x in self.examples(cls)][:3]
+        used = self._ask(USED, c.path) if c.path else []
+        examples = [iri_text(x) for x in used or [x for k in classes for x in self.examples(k)]]
         kinds = " or ".join(iri_text(x) for x in classes)
-        return f"a {kinds}" + (f", e.g. {', '.join(examples)}" if examples else "")
+        return f"an instance of {kinds}" + (f", e.g. {', '.join(examples[:3])}" if examples else "")
 
     def required(self, cls: str, check: Validator) -> list[Constraint]:
         """The properties a bare instance of ``cls`` must have (module doc), each once, in the

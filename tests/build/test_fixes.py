@@ -39,7 +39,7 @@ def test_results_name_their_line_and_values_that_would_do(tmp_path: Path) -> Non
     fixes = {(r.focus_node, r.path): (r.line, r.fix) for r in report.violations}
     line, fix = fixes[("cpr:recommendation-x", "cpkg:inspection")]
     assert line == 9 and fix is not None
-    assert fix.startswith("make cpkg:inspection point to a cpkg:Inspection, e.g. ")
+    assert fix.startswith("make cpkg:inspection point to an instance of cpkg:Inspection, e.g. ")
     assert "cpr:inspection-2016-met" in fix
     line, fix = fixes[("cpr:event-x", "cpkg:eventType")]
     assert line == 17 and fix is not None

@@ -28,7 +28,7 @@ from service.build.contribute.lookup import in_graph_dir, project
 from service.build.contribute.markers import marker_text
 from service.build.contribute.matching import find_dates, find_passages
 from service.build.contribute.quoting import Anchor, evidence_block
-from service.build.contribute.turtle import Added, add_block, literal
+from service.build.contribute.turtle import Added, add_block, literal, shown_path
 from service.build.loading import LoadedFile, to_store
 from service.build.sources import Source, recorded_sources, resolve_sources_dir
 from service.config import Settings
@@ -71,10 +71,10 @@ class Registration:
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        where = f"{self.added.path}:{self.added.line}" if self.added else "(not written)"
+        where = f"{shown_path(self.added.path)}:{self.added.line}" if self.added else "-"
         lines = [f"Registered {iri_text(self.iri)} ({self.file_name}, SHA-256 {self.sha256})"]
         if self.copied_to is not None:
-            lines.append(f"  copied the text to {self.copied_to}")
+            lines.append(f"  copied the text to {shown_path(self.copied_to)}")
         lines.append(f"  wrote {where}")
         lines += [f"  {note}" for note in self.notes]
         lines.append(f'  next: cpkg quote {iri_text(self.iri)} "a passage, as you read it"')

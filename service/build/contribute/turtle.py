@@ -31,11 +31,10 @@ _PREFIXED = re.compile(r"(?<![\w:/#.-])([a-z][a-z0-9]*):(?=[A-Za-z_])")
 
 
 def shown_path(path: Path) -> str:
-    """A file as messages name it: relative to the working directory when below it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    """A file as messages name it: relative to the working directory when it is below it or
+    beside it (../sources/x.txt), else in full."""
+    relative = os.path.relpath(path.resolve(), Path.cwd().resolve())
+    return relative if not relative.startswith(os.path.join("..", "..")) else str(path)
 
 
 def literal(text: str, *, lang: str | None = None, datatype: str | None = None) -> str:
