@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +81,12 @@ class QuoteFailure:
         ]
         if self.nearest is not None:
             lines.append(f"  nearest passage in the source: {self.nearest!r}")
-            lines.append("  fix: copy the passage character for character from the source file")
+            typed = self.quote if len(self.quote) <= 80 else self.quote[:77].rsplit(" ", 1)[0]
+            lines.append(
+                "  fix: copy the passage character for character from the source file; "
+                f"`cpkg quote {self.source_iri} {json.dumps(typed, ensure_ascii=False)}` shows "
+                "the passages closest to it, or the one it matches with its evidence block"
+            )
         return "\n".join(lines)
 
 

@@ -139,3 +139,8 @@ def test_a_project_file_validated_as_a_contribution_is_read_once(tmp_path: Path)
     report = validate([root / "graph" / "findings.ttl"], settings_for(root))
     assert report.conforms, report.to_text()
     assert report.quotes.total == 5, "its quotes are the contribution's"
+
+
+def test_a_quote_not_found_says_how_to_find_the_passage() -> None:
+    [failure] = validate([CONTRIB / "bad.ttl"], settings_for(FIXTURE)).quotes.failures
+    assert '`cpkg quote cpr:source-b "42 cases were reviewed"`' in failure.message()

@@ -1,5 +1,5 @@
-"""What the contribution commands look up in the project: the parsed files, the registered
-sources, and a source named the way people name it (cpr:source-005, source-005, 005, a file)."""
+"""What the contribution commands look up in the project: its data files, the registered sources,
+and a source named the way people name it (cpr:source-005, source-005, 005, a file)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,6 @@ from service.build.sources import Source, load_sources
 from service.config import Settings
 from service.errors import SourceError
 from service.vocab import CPR, iri_text
-
-
-def project(settings: Settings) -> list[LoadedFile]:
-    """Every ontology/ and graph/ file, parsed (a ParseError names the file and line)."""
-    return load_project(settings)
 
 
 def in_graph_dir(files: list[LoadedFile], settings: Settings) -> list[LoadedFile]:
@@ -28,7 +23,7 @@ def registered_sources(
 ) -> dict[str, Source]:
     """The graph's cpkg:SourceDocument resources with their texts, each checked against its
     SHA-256 (a SourceError says which file is missing or changed)."""
-    data = in_graph_dir(files if files is not None else project(settings), settings)
+    data = in_graph_dir(files if files is not None else load_project(settings), settings)
     return load_sources(to_store(data), settings)
 
 

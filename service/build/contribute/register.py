@@ -24,12 +24,12 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from service.build.contribute.lookup import in_graph_dir, project
+from service.build.contribute.lookup import in_graph_dir
 from service.build.contribute.markers import marker_text
 from service.build.contribute.matching import find_dates, find_passages
 from service.build.contribute.quoting import Anchor, evidence_block
 from service.build.contribute.turtle import Added, add_block, literal, shown_path
-from service.build.loading import LoadedFile, to_store
+from service.build.loading import LoadedFile, load_project, to_store
 from service.build.sources import Source, recorded_sources, resolve_sources_dir
 from service.config import Settings
 from service.errors import ConfigError, SourceError
@@ -86,7 +86,7 @@ def register(settings: Settings, file: Path, meta: Metadata) -> Registration:
     nothing, if it is already registered, a registered file changed, or an option is wrong."""
     data = _read_text(file)
     sha = hashlib.sha256(data).hexdigest()
-    files = project(settings)
+    files = load_project(settings)
     store = to_store(files)
     directory = resolve_sources_dir(settings).resolve()
     recorded = recorded_sources(store)

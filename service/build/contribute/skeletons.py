@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from service.build.contribute.lookup import find_source, in_graph_dir, project, registered_sources
+from service.build.contribute.lookup import find_source, in_graph_dir, registered_sources
 from service.build.contribute.markers import marker_iri, marker_text
 from service.build.contribute.quoting import evidence_block, pick
 from service.build.contribute.turtle import Added, add_block, literal, shown_path
-from service.build.loading import LoadedFile
+from service.build.loading import LoadedFile, load_project
 from service.build.shapeinfo import Constraint, Shapes, readable
 from service.build.sources import Source
 from service.build.validate import run_shacl, split_shapes
@@ -99,7 +99,7 @@ def new(settings: Settings, request: Request) -> Created:
         raise ConfigError(f"cannot make a {request.kind!r}; kinds: {', '.join(KINDS)}")
     if request.quotes and not request.source:
         raise ConfigError("--quote needs --source: the source the passage is quoted from")
-    files = project(settings)
+    files = load_project(settings)
     try:
         iri = mint(kind.prefix, request.local or request.label)
     except ValueError as exc:
