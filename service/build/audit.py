@@ -258,7 +258,7 @@ class _Auditor:
         marker = quad.object if is_marker(quad.object) else quad.subject
         line = self.lines.line(file, quad.subject, quad.predicate.value, marker)
         text = self.lines.lines(file)[line - 1] if line else ""
-        hint = text.split("  # ", 1)[1].strip() if "  # " in text else ""
+        hint = text.rsplit("  # ", 1)[1].strip() if "  # " in text else ""
         named = self.lines.anchor(file, quad.subject)
         subject = show(quad.subject) if named is None or named == quad.subject else show(named)
         self.report.problems.append(

@@ -168,12 +168,12 @@ def _properties(
         value, hint = _placeholder(shapes, _merged(c, known.get(c.path)))
         body.append((f"{iri_text(c.path)} {value}", hint))
         markers += max(1, c.min_count)
-    lines = [f"    {text} ;" + (f"  # {hint}" if hint else "") for text, hint in body]
-    wants_evidence = any(c.path == EVIDENCE for c in required) or quotes
-    if not wants_evidence:
-        lines[-1] = (
-            lines[-1].replace(" ;", " .", 1) if "  # " in lines[-1] else lines[-1][:-2] + " ."
-        )
+    wants_evidence = any(c.path == EVIDENCE for c in required) or bool(quotes)
+    ends = [";"] * (len(body) - 1) + [";" if wants_evidence else "."]
+    lines = [
+        f"    {text} {end}" + (f"  # {hint}" if hint else "")
+        for (text, hint), end in zip(body, ends, strict=True)
+    ]
     names = {c.path for c in required}
     optional = [c for path, c in known.items() if path not in names]
     if optional:
