@@ -204,6 +204,134 @@ def _add_chain_and_paths(sub: argparse._SubParsersAction[argparse.ArgumentParser
     paths.set_defaults(func=cmd_paths)
 
 
+# --- Growing the graph (service/build/contribute/, docs/contributing.md) ---------------------
+
+
+def _prefixed_names(text: str | None) -> list[str]:
+    """``--supports rdfs:label,cpkg:count``: prefixed names of the project's prefixes."""
+    from service.errors import ConfigError
+    from service.vocab import PREFIXES
+
+    names = [n for n in (text or "").replace(",", " ").split() if n]
+    for name in names:
+        prefix, _, local = name.partition(":")
+        if prefix not in PREFIXES or not local:
+            raise ConfigError(
+                f"{name!r} is not a property of the project's vocabularies; write prefixed names "
+                "such as rdfs:label or cpkg:count, separated by commas"
+            )
+    return names
+
+
+def cmd_quote(args: argparse.Namespace) -> int:
+    """`cpkg quote SOURCE FRAGMENT`: the passage in context and its evidence block."""
+    from service.build.contribute.lookup import find_source, registered_sources
+    from service.build.contribute.quoting import QuoteNotFound, pick, report
+
+    settings = _settings(args)
+    supports = _prefixed_names(args.supports)
+    source = find_source(registered_sources(settings), args.source)
+    try:
+        anchor = pick(source, args.fragment, args.match)
+    except QuoteNotFound as exc:
+        print(exc)
+        return EXIT_NONCONFORMANT
+    print(report(anchor, args.fragment, supports))
+    return EXIT_OK
+
+
+def cmd_source_add(args: argparse.Namespace) -> int:
+    """`cpkg source add FILE --title ...`: register a text as a new source document."""
+    from service.build.contribute.register import Metadata, register
+
+    meta = Metadata(
+        title=args.title,
+        kind=args.kind,
+        publisher=args.publisher,
+        date=args.date,
+        url=args.url,
+        language=args.language,
+    )
+    print(register(_settings(args), Path(args.file), meta).summary())
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """`cpkg new KIND LABEL`: a skeleton of a new resource, from its class's shapes."""
+    from service.build.contribute.skeletons import Request, new
+
+    request = Request(
+        kind=args.kind,
+        label=args.label,
+        local=args.id,
+        source=args.source,
+        quotes=args.quote or (),
+        file=Path(args.file) if args.file else None,
+    )
+    print(new(_settings(args), request).summary(), end="")
+    return EXIT_OK
+
+
+def _add_new(sub: argparse._SubParsersAction[argparse.ArgumentParser], sources_help: str) -> None:
+    from service.build.contribute.skeletons import KINDS
+
+    new = sub.add_parser(
+        "new", help="add a skeleton of a new finding, statement, ... with TODO markers"
+    )
+    new.add_argument("kind", choices=list(KINDS), metavar="KIND", help=", ".join(KINDS))
+    new.add_argument("label", metavar="LABEL", help="its rdfs:label (the IRI is made from it)")
+    new.add_argument("--id", metavar="NAME", help="the IRI's name after KIND- (default: LABEL)")
+    new.add_argument("--source", metavar="SOURCE", help="the source its evidence quotes")
+    new.add_argument(
+        "--quote",
+        action="append",
+        metavar="FRAGMENT",
+        help="a passage of --source to cite, roughly as written (repeatable)",
+    )
+    new.add_argument("--file", metavar="FILE", help="write here instead of the kind's graph/ file")
+    new.add_argument("--sources", metavar="DIR", help=sources_help)
+    new.set_defaults(func=cmd_new)
+
+
+def _add_source(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], sources_help: str
+) -> None:
+    source = sub.add_parser("source", help="register source texts")
+    actions = source.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = actions.add_parser(
+        "add", help="register a text file: copy it to the sources, describe it in graph/"
+    )
+    add.add_argument("file", metavar="FILE", help="the document as UTF-8 text")
+    add.add_argument("--title", required=True, help="the document's title")
+    add.add_argument(
+        "--kind", help="news, law-firm-blog, newsletter, inspectorate-report, judgment, ..."
+    )
+    add.add_argument("--publisher", help="an organisation of the graph: cpr:org-... or its name")
+    add.add_argument("--date", metavar="YYYY-MM-DD", help="publication date (or YYYY-MM, YYYY)")
+    add.add_argument("--url", help="the address the text was taken from")
+    add.add_argument("--language", default="en", help="language code (default: en)")
+    add.add_argument("--sources", metavar="DIR", help=sources_help)
+    add.set_defaults(func=cmd_source_add)
+
+
+def _add_contribute(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], sources_help: str
+) -> None:
+    quote = sub.add_parser(
+        "quote", help="find a passage in a source as typed and print its evidence block"
+    )
+    quote.add_argument("source", metavar="SOURCE", help="cpr:source-001, 001 or a file name")
+    quote.add_argument("fragment", metavar="FRAGMENT", help="the passage, roughly as written")
+    quote.add_argument("--match", type=int, metavar="N", help="the N-th of several matches")
+    quote.add_argument(
+        "--supports", metavar="PROPS", help="properties the passage states, e.g. cpkg:count"
+    )
+    quote.add_argument("--sources", metavar="DIR", help=sources_help)
+    quote.set_defaults(func=cmd_quote)
+    _add_source(sub, sources_help)
+    _add_new(sub, sources_help)
+
+
 # --- end of other subcommands ----------------------------------------------------------------
 
 
@@ -247,6 +375,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     _add_push(sub)
     _add_chain_and_paths(sub)
+    _add_contribute(sub, sources_help)
     return parser
 
 

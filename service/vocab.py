@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
@@ -83,6 +84,33 @@ def iri_text(iri: str) -> str:
     """An IRI as messages and reports show it: compacted, else in angle brackets."""
     short = compact(iri)
     return short if short != iri else f"<{iri}>"
+
+
+_APOSTROPHES = dict.fromkeys(map(ord, "'’‘`"))
+
+
+def slug(text: str, max_length: int = 60) -> str:
+    """A local name for ``text``: ASCII, lower case, words joined by '-', cut at a word boundary
+    to at most ``max_length`` characters ("Met’s custody failings" -> "mets-custody-failings")."""
+    ascii_text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+    words = re.findall(r"[a-z0-9]+", ascii_text.encode("ascii", "ignore").decode().lower())
+    out = ""
+    for word in words:
+        longer = f"{out}-{word}" if out else word
+        if len(longer) > max_length:
+            break
+        out = longer
+    return out or (words[0][:max_length] if words else "")
+
+
+def mint(kind: str, name: str) -> str:
+    """The IRI the graph mints for a new resource, ``cpr:<kind>-<slug>`` (docs/modelling.md):
+    mint("finding", "2024: custody overnight") is cpr:finding-2024-custody-overnight. ``name``
+    may already be a slug; a name with no letters or digits is a ValueError."""
+    local = slug(name)
+    if not local:
+        raise ValueError(f"{name!r} has no letters or digits to make an IRI from")
+    return f"{CPR}{slug(kind)}-{local}"
 
 
 def rewrite_iris(triples: Iterable[Triple], base: str) -> Iterator[Triple]:

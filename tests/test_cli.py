@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from contrib_project import copy_project
 
 from service import cli
 
@@ -142,3 +143,56 @@ def test_serve_calls_server_serve_with_settings(monkeypatch: pytest.MonkeyPatch)
     [(settings, host, port, workers, data)] = calls
     assert (host, port, workers, data) == ("127.0.0.1", 9999, 3, [Path("a.ttl")])
     assert settings.store_path == Path("st")  # type: ignore[attr-defined]
+
+
+def test_quote_exit_codes_and_output(project: Path) -> None:
+    found = run(["quote", "cpr:source-a", 'judged 12 of them "INADEQUATE".'], project)
+    assert found.returncode == 0, found.stdout + found.stderr
+    assert 'oa:exact "judged 12 of them “inadequate”."' in found.stdout
+    assert "oa:hasSource cpr:source-a" in found.stdout and "line 1, characters" in found.stdout
+
+    several = run(["quote", "report-a.txt", "reviewed 40 cases"], project)
+    assert several.returncode == 1 and "2 passages match" in several.stdout
+
+    chosen = run(["quote", "report-a.txt", "reviewed 40 cases", "--match", "2"], project)
+    assert chosen.returncode == 0
+    assert 'oa:prefix "would improve.\\nThe inspectors "' in chosen.stdout
+
+    unknown = run(["quote", "cpr:source-z", "anything"], project)
+    assert unknown.returncode == 2 and "cpr:source-a (report-a.txt)" in unknown.stderr
+    bad = run(["quote", "cpr:source-a", "cases", "--supports", "count"], project)
+    assert bad.returncode == 2 and "prefixed names" in bad.stderr
+
+
+def test_source_add_exit_codes(tmp_path: Path) -> None:
+    project = copy_project(tmp_path).graph_dir.parent
+    text = tmp_path / "review.txt"
+    text.write_text("Review of the Met\n\nThe force was reviewed on 3 June 2024.\n", "utf-8")
+    args = ["source", "add", str(text), "--title", "Review of the Met", "--kind", "news"]
+    added = run([*args, "--date", "2024-06-03"], project)
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.startswith("Registered cpr:source-005 (005_")
+    assert "date: stated by the text (line 3" in added.stdout
+    again = run(args, project)
+    assert again.returncode == 2 and "already registered: cpr:source-005" in again.stderr
+    bad = run([*args[:3], "--title", "T", "--kind", "podcast"], project)
+    assert bad.returncode == 2 and "inspectorate-report" in bad.stderr
+    usage = run(["source", "add", str(text)], project)
+    assert usage.returncode == 2 and "--title" in usage.stderr
+
+
+def test_new_writes_a_skeleton_that_validate_refuses_until_filled_in(tmp_path: Path) -> None:
+    project = copy_project(tmp_path).graph_dir.parent
+    made = run(["new", "event", "Review published", "--id", "2024-review"], project)
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.startswith("Wrote cpr:event-2024-review (cpkg:Event) at ")
+    findings = project / "graph" / "events.ttl"
+    checked = run(["validate", str(findings)], project)
+    assert checked.returncode == 1
+    assert (
+        f"{findings}:" in checked.stdout and "unfinished: cpr:event-2024-review" in checked.stdout
+    )
+    again = run(["new", "event", "Review published", "--id", "2024-review"], project)
+    assert again.returncode == 2 and "already exists" in again.stderr
+    usage = run(["new", "person", "Someone"], project)
+    assert usage.returncode == 2 and "invalid choice" in usage.stderr

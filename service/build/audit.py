@@ -16,6 +16,10 @@ selectors, claims and conflicts, the cpkg:evidence links, and a source document'
 cpkg:sha256 (the build checks those against the file). A blank node that is the value of an
 assertion (a deadline instant, a sum of money) is part of that value: its figures are checked with
 it. A Stated claim's own value must also be stated by the quotes it cites.
+
+A triple holding a TODO marker (a placeholder `cpkg new`, `cpkg quote` or `cpkg source add`
+wrote, contribute/markers.py) is none of these: it is reported as unfinished, with its line and
+the hint written beside it, until the marker is replaced.
 """
 
 from __future__ import annotations
@@ -24,12 +28,13 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 
 import pyoxigraph as ox
 
+from service.build.contribute.markers import is_marker
 from service.build.figures import missing_figures, value_figures
 from service.build.loading import XSD_STRING, LoadedFile
+from service.build.locate import SourceLines
 from service.vocab import CPKG, iri_text, sparql_prologue
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -73,7 +78,7 @@ SUPPORT_QUERY = (
 class AuditProblem:
     """An assertion that is none of the three kinds, or a quote said to state what it does not."""
 
-    kind: str  # "unexplained" or "over-claimed"
+    kind: str  # "unexplained", "over-claimed" or "unfinished" (a TODO marker)
     subject: str
     predicate: str
     value: str
@@ -118,6 +123,11 @@ class AuditReport:
         return sum(1 for p in self.problems if p.kind == "over-claimed")
 
     @property
+    def unfinished(self) -> int:
+        """TODO markers left in place (not assertions: they stand where one belongs)."""
+        return sum(1 for p in self.problems if p.kind == "unfinished")
+
+    @property
     def total(self) -> int:
         return self.evidenced + self.editorial + self.claims + self.unexplained
 
@@ -142,6 +152,7 @@ class AuditReport:
             f"assertions: {self.total} (evidenced {self.evidenced}, editorial {self.editorial}, "
             f"claims {self.claims}: inferred {self.inferred}, background knowledge "
             f"{self.background}); unexplained {self.unexplained}, over-claimed {self.over_claimed}"
+            + (f", TODO markers {self.unfinished}" if self.unfinished else "")
         )
 
 
@@ -157,46 +168,6 @@ def show(term: Term) -> str:
     if term.datatype.value == XSD_STRING:
         return repr(text)
     return f"{text!r}^^{iri_text(term.datatype.value)}"
-
-
-class SourceLines:
-    """Finds the line of an assertion in its Turtle file, so a problem says where to look."""
-
-    def __init__(self, paths: Mapping[str, Path]) -> None:
-        self._paths = paths
-        self._lines: dict[str, list[str]] = {}
-
-    def _read(self, file: str) -> list[str]:
-        if file not in self._lines:
-            path = self._paths.get(file)
-            try:
-                text = path.read_text(encoding="utf-8") if path else ""
-            except OSError:
-                text = ""
-            self._lines[file] = text.splitlines()
-        return self._lines[file]
-
-    def line(self, file: str, subject: Term, predicate: str) -> int | None:
-        """The line of `predicate` in the block describing `subject` (else the block's first)."""
-        if not isinstance(subject, ox.NamedNode):
-            return None
-        lines, token = self._read(file), iri_text(subject.value)
-        starts = [
-            n
-            for n, text in enumerate(lines)
-            if text.startswith(token) and text[len(token) : len(token) + 1] in ("", " ", "\t")
-        ]
-        if not starts:
-            return None
-        start = starts[0]
-        wanted = iri_text(predicate) + " "
-        for number in range(start, len(lines)):
-            text = lines[number]
-            if number > start and text[:1] not in ("", " ", "\t", "#"):
-                break  # the next subject's block
-            if predicate != RDF_TYPE and wanted in text:
-                return number + 1
-        return start + 1
 
 
 @dataclass
@@ -276,9 +247,30 @@ class _Auditor:
                 predicate=iri_text(predicate),
                 value=show(quad.object),
                 file=file,
-                line=self.lines.line(file, subject, predicate),
+                line=self.lines.line(file, subject, predicate, quad.object),
                 problem=problem,
                 fix=fix,
+            )
+        )
+
+    def unfinished(self, quad: ox.Quad, file: str) -> None:
+        """A TODO marker (contribute/markers.py) where a value or resource belongs."""
+        marker = quad.object if is_marker(quad.object) else quad.subject
+        line = self.lines.line(file, quad.subject, quad.predicate.value, marker)
+        text = self.lines.lines(file)[line - 1] if line else ""
+        hint = text.rsplit("  # ", 1)[1].strip() if "  # " in text else ""
+        named = self.lines.anchor(file, quad.subject)
+        subject = show(quad.subject) if named is None or named == quad.subject else show(named)
+        self.report.problems.append(
+            AuditProblem(
+                kind="unfinished",
+                subject=subject,
+                predicate=iri_text(quad.predicate.value),
+                value=show(quad.object),
+                file=file,
+                line=line,
+                problem=f"the TODO marker {show(marker)} has not been replaced",
+                fix=f"replace it: {hint}" if hint else "replace it with the value it stands for",
             )
         )
 
@@ -395,10 +387,12 @@ def audit_support(
         for q in f.quads:
             if not _is_record(q, index) and q.subject not in value_nodes:
                 values[(_value(q.subject), q.predicate.value)].append(q.object)
-    auditor = _Auditor(index, SourceLines({f.label: f.path for f in targets}), values)
+    auditor = _Auditor(index, SourceLines(targets), values)
     for f in targets:
         for q in f.quads:
-            if _is_record(q, index):
+            if is_marker(q.object) or is_marker(q.subject):
+                auditor.unfinished(q, f.label)
+            elif _is_record(q, index):
                 auditor.report.record_triples += 1
                 if q.predicate.value == RDF_OBJECT:
                     auditor.stated_claim(q, f.label)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +34,12 @@ SELECT ?src ?file ?sha WHERE {
 QUOTES_QUERY = (
     sparql_prologue()
     + """
-SELECT ?r ?g ?e ?src ?q ?prefix ?suffix WHERE {
+SELECT ?r ?g ?e ?src ?q ?prefix ?suffix ?start ?end WHERE {
   ?e oa:hasSource ?src ; oa:hasSelector ?sel .
   ?sel a oa:TextQuoteSelector ; oa:exact ?q .
   OPTIONAL { ?sel oa:prefix ?prefix }
   OPTIONAL { ?sel oa:suffix ?suffix }
+  OPTIONAL { ?sel oa:start ?start ; oa:end ?end }
   OPTIONAL { GRAPH ?gr { ?r cpkg:evidence ?e } }
   OPTIONAL { GRAPH ?gs { ?e oa:hasSelector ?sel } }
   BIND (COALESCE(?gr, ?gs) AS ?g)
@@ -68,16 +70,23 @@ class QuoteFailure:
     quote: str
     problem: str
     nearest: str | None = None
+    line: int | None = None  # of the quote in the Turtle file, where known
 
     def message(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
         lines = [
-            f"{self.file}: {self.claim}: {self.problem}",
+            f"{where}: {self.claim}: {self.problem}",
             f"  source: {self.source_iri} ({self.source_file})",
             f"  quote:  {self.quote!r}",
         ]
         if self.nearest is not None:
             lines.append(f"  nearest passage in the source: {self.nearest!r}")
-            lines.append("  fix: copy the passage character for character from the source file")
+            typed = self.quote if len(self.quote) <= 80 else self.quote[:77].rsplit(" ", 1)[0]
+            lines.append(
+                "  fix: copy the passage character for character from the source file; "
+                f"`cpkg quote {self.source_iri} {json.dumps(typed, ensure_ascii=False)}` shows "
+                "the passages closest to it, or the one it matches with its evidence block"
+            )
         return "\n".join(lines)
 
 
@@ -115,6 +124,21 @@ def _term_value(term: object) -> str:
     return str(getattr(term, "value", term))
 
 
+def recorded_sources(store: ox.Store) -> list[tuple[str, str | None, str | None]]:
+    """(IRI, cpkg:fileName, cpkg:sha256 in lower case) of every cpkg:SourceDocument, as the
+    graph records them (the files are not read)."""
+    rows = store.query(SOURCES_QUERY, use_default_graph_as_union=True)
+    assert isinstance(rows, ox.QuerySolutions)
+    return [
+        (
+            _term_value(row["src"]),
+            _term_value(row["file"]) if row["file"] is not None else None,
+            _term_value(row["sha"]).strip().lower() if row["sha"] is not None else None,
+        )
+        for row in rows
+    ]
+
+
 def load_sources(store: ox.Store, settings: Settings) -> dict[str, Source]:
     """Read every cpkg:SourceDocument; check each file exists and matches its SHA-256.
 
@@ -123,12 +147,7 @@ def load_sources(store: ox.Store, settings: Settings) -> dict[str, Source]:
     directory = resolve_sources_dir(settings)
     sources: dict[str, Source] = {}
     problems: list[str] = []
-    rows = store.query(SOURCES_QUERY, use_default_graph_as_union=True)
-    assert isinstance(rows, ox.QuerySolutions)
-    for row in rows:
-        iri = _term_value(row["src"])
-        name = _term_value(row["file"]) if row["file"] is not None else None
-        expected = _term_value(row["sha"]).strip().lower() if row["sha"] is not None else None
+    for iri, name, expected in recorded_sources(store):
         if iri in sources:
             continue
         if name is None or expected is None:
@@ -162,10 +181,11 @@ def load_sources(store: ox.Store, settings: Settings) -> dict[str, Source]:
     return sources
 
 
-def nearest_passage(text: str, quote: str) -> str:
-    """The passage of `text` most similar to `quote` (difflib), to show what was probably meant."""
+def nearest_passages(text: str, quote: str, count: int = 1) -> list[tuple[float, int, int]]:
+    """The ``count`` passages of ``text`` most similar to ``quote`` (difflib), best first, as
+    (similarity 0-1, start, end); they do not overlap, and each ends at the end of a word."""
     if not text or not quote:
-        return ""
+        return []
     size = len(quote)
     starts = [0] + [i + 1 for i, ch in enumerate(text) if ch.isspace()]
     matcher = difflib.SequenceMatcher(autojunk=False)
@@ -175,28 +195,40 @@ def nearest_passage(text: str, quote: str) -> str:
         matcher.set_seq1(text[start : start + size])
         scored.append((matcher.quick_ratio(), start))
     scored.sort(reverse=True)
-    best_start, best_ratio = 0, -1.0
-    for _, start in scored[:25]:
+    ranked: list[tuple[float, int]] = []
+    for _, start in scored[: max(25, 10 * count)]:
         matcher.set_seq1(text[start : start + size])
-        ratio = matcher.ratio()
-        if ratio > best_ratio:
-            best_start, best_ratio = start, ratio
-    end = best_start + size
-    while end < len(text) and not text[end].isspace():  # finish the last word
-        end += 1
-    return text[best_start:end]
+        ranked.append((matcher.ratio(), start))
+    ranked.sort(key=lambda pair: (-pair[0], pair[1]))
+    chosen: list[tuple[float, int, int]] = []
+    for ratio, start in ranked:
+        end = min(start + size, len(text))
+        while end < len(text) and not text[end].isspace():  # finish the last word
+            end += 1
+        if all(end <= s or start >= e for _, s, e in chosen):
+            chosen.append((ratio, start, end))
+        if len(chosen) == count:
+            break
+    return chosen
 
 
-def _matches(text: str, quote: str, prefix: str | None, suffix: str | None) -> bool:
+def nearest_passage(text: str, quote: str) -> str:
+    """The passage of `text` most similar to `quote` (difflib), to show what was probably meant."""
+    found = nearest_passages(text, quote)
+    return text[found[0][1] : found[0][2]] if found else ""
+
+
+def occurrence(text: str, quote: str, prefix: str | None, suffix: str | None) -> int:
+    """Where the quote is: its first occurrence with the given prefix/suffix around it, or -1."""
     start = text.find(quote)
     while start != -1:
         end = start + len(quote)
         if (prefix is None or text[:start].endswith(prefix)) and (
             suffix is None or text[end:].startswith(suffix)
         ):
-            return True
+            return start
         start = text.find(quote, start + 1)
-    return False
+    return -1
 
 
 def verify_quotes(
@@ -229,8 +261,10 @@ def verify_quotes(
         if key in seen:
             continue
         seen.add(key)
-        prefix = _term_value(row["prefix"]) if row["prefix"] is not None else None
-        suffix = _term_value(row["suffix"]) if row["suffix"] is not None else None
+        prefix, suffix, start, end = (
+            _term_value(row[k]) if row[k] is not None else None
+            for k in ("prefix", "suffix", "start", "end")
+        )
         report.total += 1
         file = files.get(graph, graph or "(unknown file)")
         source = sources.get(src)
@@ -242,23 +276,60 @@ def verify_quotes(
                 )
             )  # fmt: skip
             continue
-        if _matches(source.text, quote, prefix, suffix):
+        found = _problem(source.text, quote, prefix, suffix, (start, end))
+        if found is None:
             report.verified += 1
             continue
-        if quote in source.text:
-            parts = [n for n, v in (("oa:prefix", prefix), ("oa:suffix", suffix)) if v is not None]
-            problem = (
-                f"quote found, but its {' / '.join(parts)} does not match the text around any "
-                "occurrence"
-            )
-            nearest = _context(source.text, quote, prefix, suffix)
-        else:
-            problem = "quote not found verbatim in the source"
-            nearest = nearest_passage(source.text, quote)
+        problem, nearest = found
         report.failures.append(
             QuoteFailure(claim, file, iri_text(src), source.file_name, quote, problem, nearest)
         )
     return report
+
+
+def _problem(
+    text: str,
+    quote: str,
+    prefix: str | None,
+    suffix: str | None,
+    position: tuple[str | None, str | None],
+) -> tuple[str, str | None] | None:
+    """Why the selector does not pick out a passage of ``text``: (problem, nearest passage), or
+    None when it does (the quote occurs with its prefix/suffix, at its oa:start/oa:end if given)."""
+    at = occurrence(text, quote, prefix, suffix)
+    if at >= 0:
+        return _position_problem(text, quote, at, *position)
+    if quote in text:
+        parts = [n for n, v in (("oa:prefix", prefix), ("oa:suffix", suffix)) if v is not None]
+        problem = (
+            f"quote found, but its {' / '.join(parts)} does not match the text around any "
+            "occurrence"
+        )
+        return problem, _context(text, quote, prefix, suffix)
+    return "quote not found verbatim in the source", nearest_passage(text, quote)
+
+
+def _position_problem(
+    text: str, quote: str, at: int, start: str | None, end: str | None
+) -> tuple[str, str | None] | None:
+    """oa:start/oa:end (a oa:TextPositionSelector, code points from 0) must frame the quote,
+    which the prefix/suffix place at ``at``."""
+    if start is None or end is None:
+        return None
+    right = f"oa:start {at} ; oa:end {at + len(quote)}"
+    try:
+        first, last = int(start), int(end)
+    except ValueError:
+        return f"oa:start/oa:end must be integers; the quote is at {right}", None
+    if text[first:last] == quote:
+        return None
+    there = text[first:last] if 0 <= first < last else ""
+    shown = repr(there if len(there) <= 60 else there[:57] + "...")
+    return (
+        f"oa:start {first} / oa:end {last} do not frame the quote (the text there is {shown}); "
+        f"the quote is at {right} (run `cpkg quote` for a fresh evidence block)",
+        None,
+    )
 
 
 def _context(text: str, quote: str, prefix: str | None, suffix: str | None) -> str:

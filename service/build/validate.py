@@ -19,6 +19,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from service.build.audit import AuditReport, audit_support
+from service.build.fixes import explain
 from service.build.loading import (
     XSD_STRING,
     LoadedFile,
@@ -48,9 +49,12 @@ class ShaclResult:
     component: str
     source_shape: str
     file: str
+    line: int | None = None  # where the focus node is described (contributions only)
+    fix: str | None = None  # what to change (service/build/fixes.py)
 
     def format(self) -> str:
-        lines = [f"{self.severity}: {self.focus_node}  [{self.file}]"]
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        lines = [f"{self.severity}: {self.focus_node}  [{where}]"]
         if self.path:
             lines.append(f"  path:       {self.path}")
         lines.append(f"  message:    {self.message}")
@@ -58,6 +62,8 @@ class ShaclResult:
             lines.append(f"  value:      {self.value}")
         lines.append(f"  constraint: {self.component}")
         lines.append(f"  shape:      {self.source_shape}")
+        if self.fix:
+            lines.append(f"  fix:        {self.fix}")
         return "\n".join(lines)
 
 
@@ -241,6 +247,8 @@ def validate(data_files: Sequence[Path], settings: Settings) -> ValidationReport
         for i, p in enumerate(data_files)
     ]
     shapes, project = split_shapes(load_project(settings), settings)
+    given = {f.path.resolve() for f in contribution}  # a project file is read as contributed
+    project = [f for f in project if f.path.resolve() not in given]
     data = to_rdflib([*project, *contribution])
     shacl_conforms, results_graph = run_shacl(data, to_rdflib([shapes]))
     origin = subject_origins(contribution)
@@ -252,11 +260,13 @@ def validate(data_files: Sequence[Path], settings: Settings) -> ValidationReport
     quotes = verify_quotes(
         store, sources, {str(f.graph.value): f.label for f in contribution}, only_graphs=graphs
     )
-    return ValidationReport(
+    report = ValidationReport(
         shacl_conforms=shacl_conforms,
         results=results,
         quotes=quotes,
         files=[f.label for f in contribution],
-        seconds=time.perf_counter() - started,
         audit=audit_support(store, [*project, *contribution], graphs),
     )
+    report = explain(report, contribution, shapes, [*project, *contribution])
+    report.seconds = time.perf_counter() - started
+    return report

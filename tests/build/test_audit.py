@@ -164,3 +164,22 @@ def test_the_project_graph_passes_and_the_editorial_query_agrees() -> None:
     rows = store.query(query, use_default_graph_as_union=True)
     assert isinstance(rows, ox.QuerySolutions)
     assert sum(int(row["values"].value) for row in rows) == report.editorial
+
+
+def test_todo_markers_are_unfinished_with_line_and_the_hint_beside_them(tmp_path: Path) -> None:
+    path = fixture_copy(
+        tmp_path,
+        "passing.ttl",
+        "cpkg:count 2 ;",
+        "cpkg:count 2 ;\n    cpkg:recursIn cpr:TODO-finding ;  # a later finding, e.g. cpr:f-2\n"
+        '    rdfs:comment "TODO: say why" ;',
+    )
+    report = audit(path)
+    unfinished = [p for p in report.problems if p.kind == "unfinished"]
+    assert [(p.predicate, p.value, p.line) for p in unfinished] == [
+        ("cpkg:recursIn", "cpr:TODO-finding", line_of(path, "cpr:TODO-finding")),
+        ("rdfs:comment", "'TODO: say why'", line_of(path, "TODO: say why")),
+    ]
+    assert unfinished[0].fix == "replace it: a later finding, e.g. cpr:f-2"
+    assert report.unfinished == 2 and not report.ok and "TODO markers 2" in report.summary()
+    assert report.unexplained == 0, "a marker is not also an unexplained assertion"

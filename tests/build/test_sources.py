@@ -12,6 +12,7 @@ from service.build.sources import (
     QuoteReport,
     load_sources,
     nearest_passage,
+    nearest_passages,
     resolve_sources_dir,
     verify_quotes,
 )
@@ -105,3 +106,24 @@ def test_missing_sources_dir_says_where_it_looked_and_how_to_fix(tmp_path: Path)
 def test_nearest_passage_finds_the_similar_text() -> None:
     text = "Alpha beta gamma. The force failed 36 of the 38 children. Delta epsilon."
     assert nearest_passage(text, "the force failed 38 of the 36 children").startswith("The force")
+
+
+def test_position_selector_offsets_must_frame_the_quote(tmp_path: Path) -> None:
+    settings = make_project(tmp_path)
+    text = (settings.sources_dir / "report-a.txt").read_text(encoding="utf-8")
+    at = text.index("reviewed 40 cases again")
+    selector = 'oa:prefix "The inspectors " ; oa:exact "reviewed 40 cases"'
+    framed = f"{selector} ; oa:start {at} ; oa:end {at + 17}"
+    edit(settings.graph_dir / "findings.ttl", selector, framed)
+    assert check(settings).failures == [], "offsets of the occurrence prefix/suffix pick"
+    edit(settings.graph_dir / "findings.ttl", f"oa:start {at} ;", f"oa:start {at + 1} ;")
+    [failure] = check(settings).failures
+    assert failure.claim == "cpr:finding-b" and f"oa:start {at + 1}" in failure.problem
+    assert f"the quote is at oa:start {at} ; oa:end {at + 17}" in failure.problem
+
+
+def test_nearest_passages_are_ranked_and_do_not_overlap() -> None:
+    text = "The force failed 36 children. Nothing else. The force failed 38 of the 40 children."
+    found = nearest_passages(text, "the force failed 38 of the 40 children", 2)
+    assert [text[a:b] for _, a, b in found][0] == "The force failed 38 of the 40 children."
+    assert found[0][0] > found[1][0] and found[1][2] <= found[0][1]

@@ -120,3 +120,27 @@ def test_missing_and_unknown_files_are_config_errors(tmp_path: Path) -> None:
     odd.write_text("a,b\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="unknown RDF file extension"):
         validate([odd], settings_for(FIXTURE))
+
+
+def test_each_problem_of_a_contribution_has_its_line_and_what_to_change() -> None:
+    bad = CONTRIB / "bad.ttl"
+    report = validate([bad], settings_for(FIXTURE))
+    [violation] = report.violations
+    assert violation.line == 6, "the line of cpr:finding-d, where cpkg:count is to be added"
+    assert violation.fix == "add cpkg:count to cpr:finding-d: a literal of type xsd:integer"
+    assert f"[{bad}:6]" in violation.format() and "fix:        add cpkg:count" in report.to_text()
+    [failure] = report.quotes.failures
+    assert failure.line == 8 and failure.message().startswith(f"{bad}:8: cpr:finding-d")
+
+
+def test_a_project_file_validated_as_a_contribution_is_read_once(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE, root)
+    report = validate([root / "graph" / "findings.ttl"], settings_for(root))
+    assert report.conforms, report.to_text()
+    assert report.quotes.total == 5, "its quotes are the contribution's"
+
+
+def test_a_quote_not_found_says_how_to_find_the_passage() -> None:
+    [failure] = validate([CONTRIB / "bad.ttl"], settings_for(FIXTURE)).quotes.failures
+    assert '`cpkg quote cpr:source-b "42 cases were reviewed"`' in failure.message()
