@@ -107,7 +107,9 @@ def documents(rows: Iterable[tuple[object, ...]]) -> list[Document]:
     found = []
     for iri, field, text, source, quote in rows:
         if value(iri) and value(text):
-            found.append(Document(value(iri), value(field), value(text), value(source), value(quote)))
+            found.append(
+                Document(value(iri), value(field), value(text), value(source), value(quote))
+            )
     return found
 
 
