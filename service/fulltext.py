@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+#: The index's file name beside the built dataset.
+SEARCH_FILE = "search.sqlite"
 SCHEMA_VERSION = "1"
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 #: How much a match in each kind of text counts (multiplies FTS5's BM25 score).

@@ -99,7 +99,7 @@ def quote_context(store: ox.Store, sources: Mapping[str, Source]) -> LoadedFile:
             continue
         end = start + len(exact)
         before, after = context(source.text, start, end)
-        triples = [
+        triples: list[tuple[ox.NamedNode, ox.NamedNode | ox.Literal]] = [
             (_TYPE, n(_OA + "TextPositionSelector")),
             (n(_OA + "start"), lit(str(start), datatype=integer)),
             (n(_OA + "end"), lit(str(end), datatype=integer)),

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from service.fulltext import DOCUMENT_QUERY, documents, write_index
+from service.fulltext import DOCUMENT_QUERY, SEARCH_FILE, documents, write_index
 
-SEARCH_FILE = "search.sqlite"
+__all__ = ["SEARCH_FILE", "write_search_index"]
 
 
 def write_search_index(store: ox.Store, path: Path, dataset_sha256: str) -> int:

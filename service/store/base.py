@@ -12,6 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple
@@ -106,6 +107,9 @@ class Store(ABC):
     generation: int | None = None
     #: When the data last changed (seconds since the epoch), if known.
     modified: float | None = None
+    #: The full-text index of the data (service/fulltext.py), once one is known: the built
+    #: dataset's ``search.sqlite``, or one the web app writes at start-up.
+    search_index: Path | None = None
 
     @abstractmethod
     def query(
