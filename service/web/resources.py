@@ -21,6 +21,7 @@ from service.query import ontology_doc
 from service.query.answers import graph_exists
 from service.query.describe import MAX_PER_PAGE, PER_PAGE, Description, describe
 from service.query.labels import is_safe_iri
+from service.query.source_page import source_summary
 from service.store.base import Store
 from service.vocab import BASE, GRAPH
 from service.web.context import read
@@ -33,6 +34,7 @@ SHAPES_GRAPH = str(GRAPH["ontology-shapes"])
 HYDRA = "http://www.w3.org/ns/hydra/core#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+SOURCE_DOCUMENT = "https://w3id.org/cpkg/def#SourceDocument"
 
 
 def _int_arg(name: str, default: int, most: int) -> int:
@@ -63,9 +65,11 @@ def resource(local: str) -> Response:
         raise NotFound(f"<{iri}> has {desc.pages} page(s) of links; page {page} does not exist")
     links = _page_links(desc)
     if fmt is HTML:
+        is_source = any(t.text == SOURCE_DOCUMENT for t in desc.types)
         resp = html(
             "resource.html",
             desc=desc,
+            source=read(source_summary, iri) if is_source and page == 1 else None,
             alternates=RESOURCE.alternates(request.path, HTML),
             page=desc.page,
             per_page=desc.per_page,
