@@ -166,7 +166,7 @@ class EmbeddedStore(Store):
                     kwargs["custom_functions"] = self._search_functions(self.search_index)
                 raw = reader.query(sparql, **kwargs)  # type: ignore[arg-type]
         except SyntaxError as exc:
-            raise ParseError.from_syntax_error(exc, "SPARQL query") from None
+            raise ParseError.from_syntax_error(exc, "SPARQL query", text=sparql) from None
         except ValueError as exc:
             raise QueryError(f"invalid query: {exc}") from None
         except RuntimeError as exc:
