@@ -9,7 +9,7 @@ from flask import Blueprint, Response
 from service.formats import HTML
 from service.protocol.conneg import SERVICE_DESCRIPTION, SPARQL_RESULTS
 from service.query.examples import load_queries
-from service.vocab import PREFIXES, sparql_prologue
+from service.vocab import BASE, PREFIXES, sparql_prologue
 from service.web.context import get_settings
 from service.web.pages import html, site_base
 
@@ -30,6 +30,7 @@ def query_ui() -> Response:
         prefixes=PREFIXES,
         default_query=default,
         endpoint=site_base() + "sparql",
+        canonical_base=BASE,
         has_yasgui=(_VENDOR / "yasgui.min.js").is_file(),
     )
 
