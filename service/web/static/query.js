@@ -43,7 +43,7 @@
     if (!yasgui) return "";
     for (var id in yasgui._tabs) {
       var tab = yasgui._tabs[id];
-      if (tab && tab.getYasr && tab.getYasr() === yasr) return tab.getQuery();
+      if (tab && tab.getYasr && tab.getYasr() === yasr) return savedQuery(tab) || tab.getQuery();
     }
     return "";
   }
@@ -106,10 +106,16 @@
     if (tab) permalink.href = shareUrl(tab.getQuery(), false);
   }
 
+  // The query a tab holds, whether or not its editor has been drawn yet (from its saved state).
+  function savedQuery(tab) {
+    var json = tab.getPersistedJson ? tab.getPersistedJson() : tab.persistentJson;
+    return (json && json.yasqe && json.yasqe.value) || "";
+  }
+
   function findTabWith(query) {
     for (var id in yasgui._tabs) {
       var tab = yasgui._tabs[id];
-      if (tab && tab.getQuery && tab.getQuery().trim() === query.trim()) return tab;
+      if (tab && savedQuery(tab).trim() === query.trim()) return tab;
     }
     return null;
   }
@@ -117,14 +123,17 @@
   // ?query=… (and &run=1) from the address, as the Share link writes it.
   function openFromUrl() {
     var params = new URLSearchParams(location.search);
+    var hash = new URLSearchParams(location.hash.replace(/^#/, ""));  // YASGUI's own links
+    if (!params.get("query") && hash.get("query")) params = hash;
     var query = params.get("query");
     if (!query) return;
     var tab = findTabWith(query);
     if (!tab) {
       tab = yasgui.addTab(true);
       tab.setQuery(query);
-    } else {
+    } else if (yasgui.getTab() !== tab) {
       yasgui.selectTabId(tab.getId());
+      tab = yasgui.getTab();
     }
     if (params.get("run") === "1" || params.get("run") === "true") {
       tab.query();
@@ -141,6 +150,10 @@
     Yasqe.defaults.prefixCcApi = null;
     Yasqe.defaults.value = config.defaultQuery;
     patchTable(Yasr);
+    // The Share button gives the same short URL as "Link to this query".
+    if (window.Yasgui.Tab) {
+      window.Yasgui.Tab.prototype.getShareableLink = function () { return shareUrl(this.getQuery(), false); };
+    }
     if (window.cpkgRegisterResultViews) window.cpkgRegisterResultViews(Yasr, localHref);
     yasgui = new window.Yasgui(el, {
       requestConfig: { endpoint: config.endpoint, method: "POST" },
