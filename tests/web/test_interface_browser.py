@@ -7,21 +7,20 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
-import socket
-import threading
-import time
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from components import missing
-from werkzeug.serving import make_server
+from live_server import free_port, stop_process, wait_ready
 
 from service.build.dataset import build_dataset
 from service.config import Settings
-from service.store.configured import open_configured_store
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,8 +36,10 @@ PROLOGUE = (
     "PREFIX dcterms: <http://purl.org/dc/terms/>\n"
 )
 #: One URL of every kind of page the site has.
+RESULTS_QUERY = PROLOGUE + "SELECT ?f ?label WHERE { ?f a cpkg:Finding ; rdfs:label ?label }"
 PAGE_TYPES = {
     "query": "/",
+    "query results": f"/?query={quote(RESULTS_QUERY)}&run=1",
     "search": "/search?q=custody",
     "resource": "/id/finding-2016-custody",
     "source": "/id/source-001",
@@ -63,23 +64,22 @@ from playwright import sync_api  # noqa: E402 - after the check that Chromium ex
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The project's dataset, built as `cpkg build` builds it, served over loopback HTTP."""
-    from service.web import create_app
-
-    settings = Settings(
-        output_dir=tmp_path_factory.mktemp("dataset"), rate_limit=0, query_timeout=20.0
+    """The project's dataset, built as `cpkg build` builds it, served by the real server
+    (granian, its own process: its forked evaluators never hold this process's pipes)."""
+    output = tmp_path_factory.mktemp("dataset")
+    build_dataset(Settings(output_dir=output))
+    port = free_port()
+    env = {**os.environ, "CPKG_OUTPUT_DIR": str(output), "CPKG_RATE_LIMIT": "off"}
+    cmd = [sys.executable, "-m", "service.server", "--port", str(port), "--workers", "2"]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
-    build_dataset(settings)
-    app = create_app(settings, open_configured_store(settings))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{port}"
     try:
-        yield f"http://127.0.0.1:{port}"
+        wait_ready(url + "/healthz", timeout=60, proc=proc)
+        yield url
     finally:
-        server.shutdown()
+        stop_process(proc)
 
 
 @pytest.fixture(scope="module")
@@ -88,9 +88,7 @@ def browser() -> Iterator[sync_api.Browser]:
     p = sync_api.sync_playwright().start()
     b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
     yield b
-    proc = getattr(b, "process", None)  # Debian's Chromium can hang on a graceful close
-    if proc is not None:
-        proc.kill()
+    p.stop()  # ends the browser it launched; one Playwright per process at a time
 
 
 @pytest.fixture()
@@ -100,15 +98,19 @@ def page(browser: sync_api.Browser, site: str) -> Iterator[sync_api.Page]:
     failures: list[str] = []
     pg.on(
         "response",
-        lambda r: failures.append(f"{r.status} {r.url}")
-        if r.status >= 400 and r.url.startswith(site) and "/no-such-thing" not in r.url
-        else None,
+        lambda r: (
+            failures.append(f"{r.status} {r.url}")
+            if r.status >= 400 and r.url.startswith(site) and "/no-such-thing" not in r.url
+            else None
+        ),
     )
     pg.on(
         "request",
-        lambda r: failures.append(f"outside loopback: {r.url}")
-        if not r.url.startswith((site, "data:", "blob:"))
-        else None,
+        lambda r: (
+            failures.append(f"outside loopback: {r.url}")
+            if not r.url.startswith((site, "data:", "blob:"))
+            else None
+        ),
     )
     pg.on("pageerror", lambda e: failures.append(f"script error: {e}"))
     pg.cpkg_failures = failures  # type: ignore[attr-defined]  # a test may expect some
@@ -164,9 +166,7 @@ def test_search_is_reachable_from_sparql(page: sync_api.Page, site: str) -> None
         "SELECT ?r ?score WHERE { ?r a cpkg:Judgment "
         'BIND(cpkg:search(?r, "Michaels") AS ?score) FILTER(BOUND(?score)) }'
     )
-    got = page.request.post(
-        f"{site}/sparql", form={"query": query}, headers={"Accept": "text/csv"}
-    )
+    got = page.request.post(f"{site}/sparql", form={"query": query}, headers={"Accept": "text/csv"})
     rows = list(csv.reader(io.StringIO(got.text())))
     assert rows[0] == ["r", "score"] and [r[0] for r in rows[1:]] == [MICHAEL]
 
@@ -404,8 +404,10 @@ def test_no_sideways_scrolling_at_390px(browser: sync_api.Browser, site: str) ->
         wide = {}
         for name, path in PAGE_TYPES.items():
             pg.goto(site + path)
-            if name == "query":
+            if name.startswith("query"):
                 ready(pg)
+            if name == "query results":
+                pg.wait_for_selector(".yasr table.dataTable tbody tr td")
             width = pg.evaluate("document.documentElement.scrollWidth")
             if width > 390:
                 wide[name] = width
@@ -419,8 +421,10 @@ def test_no_sideways_scrolling_at_390px(browser: sync_api.Browser, site: str) ->
 @pytest.mark.parametrize("name", list(PAGE_TYPES))
 def test_axe_finds_no_serious_violations(page: sync_api.Page, site: str, name: str) -> None:
     page.goto(site + PAGE_TYPES[name])
-    if name == "query":
+    if name.startswith("query"):
         ready(page)
+    if name == "query results":
+        page.wait_for_selector(".yasr table.dataTable tbody tr td")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("() => axe.run(document, { resultTypes: ['violations'] })")
     serious = [

@@ -141,6 +141,26 @@
     }
   }
 
+  // YASGUI's markup, made accessible: its tab list holds a "+" button (not allowed in an ARIA
+  // tablist), so the tabs are plain links marked current; the editor's hidden textarea gets a
+  // label and its scroll box a keyboard focus. Re-applied whenever YASGUI redraws.
+  function fixAccessibility(root) {
+    root.querySelectorAll(".tabsList[role=tablist]").forEach(function (list) { list.removeAttribute("role"); });
+    root.querySelectorAll(".tabsList a[role=tab]").forEach(function (tab) {
+      var current = tab.getAttribute("aria-selected") === "true";
+      tab.removeAttribute("role");
+      tab.removeAttribute("aria-selected");
+      if (current) tab.setAttribute("aria-current", "true"); else tab.removeAttribute("aria-current");
+    });
+    root.querySelectorAll(".tabsList [role=presentation]").forEach(function (el) { el.removeAttribute("role"); });
+    root.querySelectorAll(".tabsList input:not([aria-label])").forEach(function (el) { el.setAttribute("aria-label", "Tab name"); });
+    root.querySelectorAll(".CodeMirror textarea:not([aria-label])").forEach(function (el) { el.setAttribute("aria-label", "SPARQL query"); });
+    root.querySelectorAll(".CodeMirror-scroll:not([tabindex='0'])").forEach(function (el) { el.setAttribute("tabindex", "0"); });
+    root.querySelectorAll(".tableSizer:not([aria-label])").forEach(function (el) { el.setAttribute("aria-label", "Rows per page"); });
+    root.querySelectorAll(".tableFilter:not([aria-label])").forEach(function (el) { el.setAttribute("aria-label", "Filter query results"); });
+    root.querySelectorAll("[role=tabpanel]:not([aria-label])").forEach(function (el) { el.setAttribute("aria-label", "Query tab"); });
+  }
+
   var pendingScroll = false;
   if (el && window.Yasgui) {
     var Yasqe = window.Yasgui.Yasqe;
@@ -185,6 +205,13 @@
     yasgui.on("tabChange", updatePermalink);
     openFromUrl();
     updatePermalink();
+    fixAccessibility(el);
+    var fixing = false;
+    new MutationObserver(function () {
+      if (fixing) return;
+      fixing = true;
+      window.requestAnimationFrame(function () { fixAccessibility(el); fixing = false; });
+    }).observe(el, { childList: true, subtree: true, attributes: true, attributeFilter: ["role", "aria-selected"] });
     // YASGUI may focus its editor while loading: the page opens at the top, with the menu.
     window.scrollTo(0, 0);
   }
