@@ -61,6 +61,7 @@ class Match:
     source: str
     quote: str
     quote_match: str  # the best matching quote of the resource (marked), if a quote matched
+    quote_source: str  # the source document of that quote
 
 
 #: Every searchable text of every resource named by an IRI: one SELECT, ?field says which kind.
@@ -212,6 +213,7 @@ def _ranked(path: Path, expression: str) -> list[Match]:
                 source=top[3],
                 quote=top[4],
                 quote_match=quotes[0][2] if quotes else "",
+                quote_source=quotes[0][3] if quotes else "",
             )
         )
     matches.sort(key=lambda m: (-m.score, m.iri))

@@ -132,7 +132,7 @@ def search(
         view,
         {m.iri for m in shown}
         | {t for m in shown for t in types[m.iri]}
-        | {m.source for m in shown if m.source},
+        | {s for m in shown for s in (m.source, m.quote_source) if s},
     )
     hits = tuple(_hit(m, types[m.iri], names, m.iri in chainable) for m in shown)
     return SearchResults(text, hits, len(scored), limit, only_chainable)
@@ -140,6 +140,7 @@ def search(
 
 def _hit(m: Match, types: frozenset[str], names: dict[str, str], chainable: bool) -> Hit:
     quote = m.quote_match or (m.quote if m.field != "quote" else m.text)
+    source = m.quote_source if m.quote_match else m.source
     return Hit(
         iri=m.iri,
         label=names.get(m.iri) or local_name(m.iri),
@@ -148,8 +149,8 @@ def _hit(m: Match, types: frozenset[str], names: dict[str, str], chainable: bool
         matched=_FIELD_NAMES.get(m.field, m.field),
         text=tuple(segments(m.text)),
         quote=tuple(segments(quote)) if quote else (),
-        source=m.source,
-        source_label=names.get(m.source, "") if m.source else "",
+        source=source,
+        source_label=names.get(source, "") if source else "",
         chainable=chainable,
     )
 
