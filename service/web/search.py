@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import logging
 import os
 import tempfile
 from dataclasses import asdict
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
+from service.errors import CpkgError
 from service.formats import JSON
 from service.fulltext import write_index
 from service.protocol.conneg import SEARCH
@@ -33,6 +35,7 @@ from service.web.context import get_executor, get_settings, read
 from service.web.pages import href, html, negotiate
 
 bp = Blueprint("search", __name__)
+log = logging.getLogger(__name__)
 SEARCH_KEY = "cpkg.search_index"
 
 
@@ -46,7 +49,11 @@ def prepare_search(app: Flask, store: Store) -> None:
         owner = os.getpid()
         atexit.register(_remove, path, owner)
         page = max(1, min(10_000, get_settings(app).max_results))
-        docs = get_executor(app).read(ANONYMOUS, search_documents, page, cache=False)
+        try:
+            docs = get_executor(app).read(ANONYMOUS, search_documents, page, cache=False)
+        except CpkgError as exc:  # e.g. a remote store that cannot answer the query
+            log.warning("search index not built from the store (%s); search finds nothing", exc)
+            docs = []
         write_index(path, docs, {"built_from": "the data loaded at start-up"})
     app.extensions[SEARCH_KEY] = str(store.search_index)
 
