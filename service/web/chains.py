@@ -158,7 +158,9 @@ def diagram(chain: Chain) -> dict[str, list[dict[str, str]]]:
     by_iri: dict[str, str] = {}
     previous = ""
 
-    def add(node_id: str, label: str, step: str, kind: str, status: str, link: str) -> None:
+    def add(
+        level: int, node_id: str, label: str, step: str, kind: str, status: str, link: str
+    ) -> None:
         nodes.append(
             {
                 "id": node_id,
@@ -167,6 +169,7 @@ def diagram(chain: Chain) -> dict[str, list[dict[str, str]]]:
                 "kind": kind,
                 "status": status,
                 "href": link,
+                "level": str(level),
             }
         )
 
@@ -176,19 +179,25 @@ def diagram(chain: Chain) -> dict[str, list[dict[str, str]]]:
                 {"id": f"e{len(edges)}", "source": source, "target": target, "label": label}
             )
 
-    for step in chain.steps:
-        if step.key == "evidence":
-            continue
+    for level, step in enumerate(s for s in chain.steps if s.key != "evidence"):
         first = ""
         for i, n in enumerate(step.nodes):
             node_id = f"n{len(nodes)}"
-            add(node_id, n.label, step.title, step.key, n.status, href(n.iri) or "")
+            add(level, node_id, n.label, step.title, step.key, n.status, href(n.iri) or "")
             edge(by_iri.get(n.via or "", previous), node_id, step.title)
             by_iri.setdefault(n.iri or f"{step.key}{i}", node_id)
             first = first or node_id
         if step.missing:
             node_id = f"n{len(nodes)}"
-            add(node_id, f"missing: {step.missing_reason}", step.title, "missing", "missing", "")
+            add(
+                level,
+                node_id,
+                f"missing: {step.missing_reason}",
+                step.title,
+                "missing",
+                "missing",
+                "",
+            )
             edge(previous, node_id, step.title)
             first = first or node_id
         previous = first or previous

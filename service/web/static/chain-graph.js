@@ -10,12 +10,17 @@
   var colours = { finding: "#7a3e9d", inspection: "#1f5f99", inspectorate: "#1f5f99", force: "#1f5f99",
     post: "#0f7b6c", holder: "#0f7b6c", duty: "#9a6700", law: "#9a6700", remedy: "#9a6700",
     recommendation: "#b42318", deadline: "#b42318", status: "#b42318", missing: "#b54708" };
-  var elements = graph.nodes.map(function (n) { return { data: n }; })
+  // One column per step of the chain, left to right; a step's nodes stacked in its column.
+  var rows = {};
+  var elements = graph.nodes.map(function (n) {
+    var level = Number(n.level);
+    rows[level] = (rows[level] || 0) + 1;
+    return { data: n, position: { x: level * 230, y: (rows[level] - 1) * 90 } };
+  })
     .concat(graph.edges.map(function (e) { return { data: e }; }));
   var cy = window.cytoscape({
     container: el,
     elements: elements,
-    wheelSensitivity: 0.3,
     style: [
       { selector: "node", style: {
         "label": "data(label)", "text-wrap": "wrap", "text-max-width": "170px", "font-size": "11px",
@@ -31,8 +36,13 @@
         "font-size": "9px", "color": "#5f6b78", "text-background-color": "#fff",
         "text-background-opacity": 1, "text-rotation": "autorotate" } }
     ],
-    layout: { name: "breadthfirst", directed: true, spacingFactor: 1.1, padding: 10 }
+    layout: { name: "preset", padding: 20 }
   });
+  // Readable rather than whole: at most this small, starting at the finding (drag to pan).
+  if (cy.zoom() < 0.7) {
+    cy.zoom(0.7);
+    cy.pan({ x: 20 + 0.7 * 95, y: el.clientHeight / 2 - 0.7 * 45 });
+  }
   cy.on("tap", "node", function (evt) {
     var link = evt.target.data("href");
     if (link) window.location.href = link;
