@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -67,7 +68,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The project's dataset, built as `cpkg build` builds it, served by the real server
     (granian, its own process: its forked evaluators never hold this process's pipes)."""
     output = tmp_path_factory.mktemp("dataset")
-    build_dataset(Settings(output_dir=output))
+    build_dataset(replace(Settings.from_env(), output_dir=output))
     port = free_port()
     env = {**os.environ, "CPKG_OUTPUT_DIR": str(output), "CPKG_RATE_LIMIT": "off"}
     cmd = [sys.executable, "-m", "service.server", "--port", str(port), "--workers", "2"]
@@ -375,9 +376,8 @@ def test_timeline_rows_with_quotes(page: sync_api.Page, site: str) -> None:
 
 
 def test_quote_in_context(page: sync_api.Page, site: str) -> None:
-    source_text = (ROOT.parent / "shared" / "sources" / "001_ac249e2c2bc6e9bf.txt").read_text(
-        encoding="utf-8"
-    )
+    source = Settings.from_env().sources_dir / "001_ac249e2c2bc6e9bf.txt"
+    source_text = source.read_text(encoding="utf-8")
     page.goto(f"{site}/id/source-001")
     facts = page.locator("dl.facts").inner_text()
     assert "law-firm commentary" in facts and "not stated in the source" in facts
