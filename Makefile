@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
-# Front-end assets (YASGUI) from npm, pinned in package-lock.json; vendor/ is build output.
+# Front-end assets (YASGUI, Chart.js, Cytoscape.js + its SVG export) from npm, pinned in package-lock.json; vendor/ is build output.
 VENDOR := service/web/static/vendor
 ASSETS := $(VENDOR)/.assets-stamp
 $(ASSETS): package.json package-lock.json
@@ -22,6 +22,8 @@ $(ASSETS): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)
 	cp node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@zazuko/yasgui/build/yasgui.min.css $(VENDOR)/
+	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/chart.min.js
+	cp node_modules/cytoscape/dist/cytoscape.min.js node_modules/cytoscape-svg/cytoscape-svg.js $(VENDOR)/
 	touch $@
 
 assets: $(ASSETS)

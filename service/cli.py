@@ -170,7 +170,9 @@ def cmd_paths(args: argparse.Namespace) -> int:
     max_length = check_max(args.max)
     executor = _chain_executor(args)
     try:
-        result = executor.read(ADMIN, paths_between, source, target, max_length, args.limit)
+        result = executor.read(
+            ADMIN, paths_between, source, target, max_length, args.limit, args.hubs
+        )
     except NotFound as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -199,6 +201,11 @@ def _add_chain_and_paths(sub: argparse._SubParsersAction[argparse.ArgumentParser
         "--max", default=None, metavar="N", help="most hops per path (1-6, default 4)"
     )
     paths.add_argument("--limit", type=int, default=20, metavar="N", help="most paths (default 20)")
+    paths.add_argument(
+        "--hubs",
+        action="store_true",
+        help="also follow paths through generic hubs (concepts, concept schemes, classes)",
+    )
     paths.add_argument("--format", choices=("text", "json"), default="text")
     paths.add_argument("--data", nargs="+", metavar="FILE", help=data_help)
     paths.set_defaults(func=cmd_paths)

@@ -51,8 +51,12 @@ class ParseError(CpkgError):
         self.column = column
 
     @classmethod
-    def from_syntax_error(cls, exc: Exception, what: str, path: str | None = None) -> ParseError:
-        """pyoxigraph's SyntaxError ('error at 3:14: expected ...') as a ParseError."""
+    def from_syntax_error(
+        cls, exc: Exception, what: str, path: str | None = None, text: str | None = None
+    ) -> ParseError:
+        """pyoxigraph's SyntaxError ('error at 3:14: expected ...') as a ParseError, in words a
+        reader can act on: an undeclared prefix is named (when ``text``, the source, is given),
+        and a long list of expected characters is cut short."""
         msg = str(exc.args[0]) if exc.args else str(exc)
         line: int | None = getattr(exc, "lineno", None)
         column: int | None = getattr(exc, "offset", None)
@@ -61,7 +65,30 @@ class ParseError(CpkgError):
             line, column = (int(m.group(1)), int(m.group(2))) if m else (None, None)
         where = f" at line {line}, column {column}" if line is not None else ""
         detail = msg.split(": ", 1)[1] if ("error at" in msg[:20] and ": " in msg) else msg
+        if "Prefix not found" in detail:
+            detail = _undeclared_prefix(text, line, column)
+        elif len(detail) > MAX_DETAIL:
+            detail = (
+                detail[:MAX_DETAIL].rsplit(",", 1)[0] + ", … (the character there is not allowed)"
+            )
         return cls(f"{what} syntax error{where}: {detail}", path=path, line=line, column=column)
+
+
+MAX_DETAIL = 200
+_PREFIXED = re.compile(r"([A-Za-z][\w.-]*)?:[\w.%-]*$")
+
+
+def _undeclared_prefix(text: str | None, line: int | None, column: int | None) -> str:
+    """'the prefix foo: is not declared ...', naming the prefix when the text shows it."""
+    name = None
+    if text is not None and line is not None and column is not None:
+        lines = text.splitlines()
+        if 0 < line <= len(lines):
+            m = _PREFIXED.search(lines[line - 1][: max(column, 0)].rstrip())
+            name = (m.group(1) or "") if m else None
+    which = f"the prefix {name}: is" if name is not None else "a prefix used here is"
+    example = f"PREFIX {name}: <namespace IRI>" if name is not None else "PREFIX name: <IRI>"
+    return f"{which} not declared; add a line such as {example} before the query"
 
 
 class QuoteError(CpkgError):

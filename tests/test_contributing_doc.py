@@ -215,8 +215,8 @@ def test_the_worked_example_runs_as_written(tmp_path: Path) -> None:
         assert quotes and all(q in source for q in quotes), answer.text
         page = requests.get(f"{url}/id/{FINDING.rsplit('/', 1)[1]}", timeout=30)
         assert page.status_code == 200 and "rarely recorded" in page.text
-        # at the merge with /search (branch issue-14):
-        # assert FINDING in requests.get(f"{url}/search?q=overnight", timeout=30).text
+        found = requests.get(f"{url}/search", params={"q": "overnight"}, timeout=30)
+        assert found.status_code == 200 and FINDING.rsplit("/", 1)[1] in found.text
     assert real_files() == before, "the real graph/ and sources are never written"
 
 

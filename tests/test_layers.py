@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVICE = ROOT / "service"
 
 #: Each layer, and the layers it may import (besides itself and the foundation).
-FOUNDATION = {"config", "errors", "vocab", "formats", "sparqltext"}
+FOUNDATION = {"config", "errors", "vocab", "formats", "sparqltext", "fulltext"}
 ALLOWED = {
     "store": set(),
     "protocol": {"store"},

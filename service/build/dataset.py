@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,8 @@ import pyoxigraph as ox
 
 from service.build.audit import audit_support
 from service.build.loading import LoadedFile, display_path, load_project, to_rdflib, to_store
+from service.build.quote_context import quote_context
+from service.build.search_index import SEARCH_FILE, write_search_index
 from service.build.sources import Source, load_sources, verify_quotes
 from service.build.statistics import compute_statistics
 from service.build.validate import (
@@ -37,7 +40,7 @@ from service.config import Settings
 from service.errors import ConfigError, ValidationFailed
 from service.vocab import PREFIXES, iri_text
 
-DATASET_FILES = ("dataset.trig", "dataset.nq", "dataset.ttl", "stats.json")
+DATASET_FILES = ("dataset.trig", "dataset.nq", "dataset.ttl", "stats.json", SEARCH_FILE)
 
 
 @dataclass
@@ -134,11 +137,13 @@ def build_dataset(settings: Settings) -> BuildReport:
     )
     if not validation.conforms:
         raise BuildFailed(validation)
+    files = [*files, _generated(quote_context(store, sources), store)]
 
     stats = _statistics(store, files, sources, validation)
     lap("statistics")
 
-    _write_atomically(settings.output_dir, files, stats, timings, started)
+    index = lambda d: write_search_index(store, d / SEARCH_FILE, stats["dataset_sha256"])  # noqa: E731
+    _write_atomically(settings.output_dir, files, stats, timings, started, index)
     timings["total"] = round(time.perf_counter() - started, 4)
     validation.seconds = timings["total"]
     return BuildReport(
@@ -175,6 +180,12 @@ def _statistics(
         }
     )
     return stats
+
+
+def _generated(file: LoadedFile, store: ox.Store) -> LoadedFile:
+    """A graph the build computes (not hand-written): into the store, and the dataset."""
+    store.extend(file.quads)
+    return file
 
 
 def graph_files(files: list[LoadedFile], settings: Settings) -> set[str]:
@@ -219,10 +230,12 @@ def _write_atomically(
     stats: dict[str, Any],
     timings: dict[str, float],
     started: float,
+    extra: Callable[[Path], object] | None = None,
 ) -> None:
     """Write into a temporary sibling directory, then swap it in with renames.
 
     If anything fails, the temporary directory is removed and the previous dataset is untouched.
+    ``extra`` writes more files (the search index) into the new directory.
     """
     old: Path | None = None
     tmp: Path | None = None
@@ -231,6 +244,8 @@ def _write_atomically(
         tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
         hashes = _serialise(tmp, files)
         stats["dataset_sha256"] = hashes["dataset.nq"]
+        if extra is not None:
+            extra(tmp)
         stats["file_sha256"] = hashes
         stats["built_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         timings["write"] = round(time.perf_counter() - started - sum(timings.values()), 4)

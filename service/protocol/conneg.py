@@ -174,6 +174,12 @@ DATA_DOCUMENT = Offers(TURTLE, HTML, JSONLD, RDFXML, NTRIPLES)
 CHAIN = Offers(JSONLD, JSON, TURTLE, HTML, TEXT)
 #: Connecting paths and search results.
 PATHS = Offers(JSON, HTML, TEXT)
+#: Search results: a page, or JSON for programs.
+SEARCH = Offers(HTML, JSON)
+#: The chronology: a page, JSON, or CSV to paste into a spreadsheet or a brief.
+TIMELINE = Offers(HTML, JSON, CSV)
+#: The SPARQL endpoint without a query: its service description, or a page for browsers.
+SERVICE_DESCRIPTION = Offers(TURTLE, NTRIPLES, JSONLD, RDFXML, TRIG, NQUADS, HTML)
 #: Error answers: text for programs, a page for browsers.
 ERROR = Offers(TEXT, HTML)
 

@@ -270,7 +270,7 @@ def _iri(term: object) -> str | None:
         return None
 
 
-def _evidence(
+def evidence_rows(
     store: Store, pairs: list[tuple[str, str]], claims: list[str]
 ) -> list[dict[str, Term | None]]:
     """chain-evidence.rq's rows for the (subject, predicate) pairs and claims, in batches."""
@@ -323,7 +323,7 @@ def _rows(store: Store, focus: str) -> list[dict[str, Term | None]]:
     by_pair: dict[tuple[str, str], list[dict[str, Term | None]]] = {}
     by_claim: dict[str, list[dict[str, Term | None]]] = {}
     if pairs or claims:
-        for ev in _evidence(store, list(pairs), list(claims)):
+        for ev in evidence_rows(store, list(pairs), list(claims)):
             owner = _text(ev.get("owner"))
             if _text(ev.get("evOf")) == "claim":
                 by_claim.setdefault(owner, []).append(ev)
@@ -441,12 +441,46 @@ def chains_of(store: Store, focus: str) -> tuple[list[Chain], bool]:
     return chains, bool(chains) or resource_exists(store, focus)
 
 
-def chain_page(store: Store, focus: str) -> tuple[Chain, dict[str, str]]:
-    """The chain the view draws, and display names of its nodes and quoted sources."""
-    chain = get_chain(store, focus)
+@dataclass(frozen=True)
+class ChainChoice:
+    """What the chain view shows: one chain of the focus, and every finding the focus leads
+    to (IRI, label, links stated), so a reader can switch between them."""
+
+    focus: str
+    focus_label: str
+    chain: Chain
+    names: dict[str, str]
+    findings: tuple[tuple[str, str, int], ...]
+
+
+def stated_links(chain: Chain) -> int:
+    """How many links of the chain a source (or a claim) states."""
+    return sum(1 for s in chain.steps if s.key != "evidence" and not s.missing)
+
+
+def chain_choice(store: Store, focus: str, finding: str | None = None) -> ChainChoice:
+    """The chain of ``finding`` among those of ``focus`` (else the first), with the list of
+    all of them. A read task."""
+    chains = get_chains(store, focus)
+    chosen = next((c for c in chains if c.finding == finding), None)
+    chain = chosen or (chains[0] if chains else get_chain(store, focus))
+    findings = tuple(
+        (
+            c.finding or "",
+            c.steps[0].nodes[0].label if c.steps[0].nodes else local_name(c.finding or ""),
+            stated_links(c),
+        )
+        for c in chains
+    )
+    focus_label = labels(store, [focus]).get(focus) or local_name(focus)
+    return ChainChoice(focus, focus_label, chain, _names(store, chain), findings)
+
+
+def _names(store: Store, chain: Chain) -> dict[str, str]:
+    """Display names of a chain's nodes and quoted sources."""
     nodes = [
         n for s in chain.steps if s.key != "evidence" for n in (*s.nodes, *s.reasons, *s.context)
     ]
     names = {n.iri: n.label for n in nodes if n.iri}
     names.update(labels(store, {e.source for n in nodes for e in n.evidence}))
-    return chain, names
+    return names

@@ -193,6 +193,7 @@ def paths_json(result: PathsResult) -> dict[str, Any]:
         "max": result.max_length,
         "limit": result.limit,
         "complete": result.complete,
+        "hubs": result.hubs,
         "count": len(result.paths),
         "paths": [
             {
@@ -206,6 +207,12 @@ def paths_json(result: PathsResult) -> dict[str, Any]:
                         "direction": h.direction,
                         "to": h.target,
                         "toLabel": h.target_label,
+                        "status": h.status,
+                        "reasoning": h.reasoning,
+                        "evidence": [
+                            {"source": e.source, "file": e.file, "quote": e.quote, "of": e.of}
+                            for e in h.evidence
+                        ],
                     }
                     for h in p.hops
                 ],
@@ -229,11 +236,15 @@ def paths_text(result: PathsResult) -> str:
                 if hop.direction == "out"
                 else f"<--{hop.predicate_label}--"
             )
+            status = "" if hop.status == "stated" else f" ({hop.status.upper()})"
             out += _wrap(
                 f"{hop.source_label} [{compact(hop.source)}] {arrow} {hop.target_label} "
-                f"[{compact(hop.target)}]",
+                f"[{compact(hop.target)}]{status}",
                 "   ",
             )
+            for ev in hop.evidence:
+                whose = {"claim": " (of the claim)", "resource": " (not marked for this link)"}
+                out += _wrap(f"evidence{whose.get(ev.of, '')} {ev.file}: “{ev.quote}”", "      ")
     if not result.complete:
         out.append(f"(stopped at {result.limit} paths; there may be more)")
     return "\n".join(out) + "\n"

@@ -50,6 +50,8 @@ class Value:
     datatype: str | None = None  # the datatype IRI, unless xsd:string / rdf:langString
     rows: list[PropertyRow] = field(default_factory=list)  # blank node content
     quote: str | None = None  # evidence: the verbatim quote
+    prefix: str = ""  # evidence: the text before the quote in its source (its sentence and one)
+    suffix: str = ""  # evidence: the text after it
     source: Value | None = None  # evidence: the source document
     supports: list[Value] = field(default_factory=list)  # evidence: supported properties
     via: str | None = None  # incoming through a blank node: the property that reaches it
@@ -271,6 +273,8 @@ class _Builder:
         exact = self._path_literal(props, OA + "hasSelector", OA + "exact")
         if exact is not None:
             node.quote = exact
+            node.prefix = self._path_literal(props, OA + "hasSelector", OA + "prefix") or ""
+            node.suffix = self._path_literal(props, OA + "hasSelector", OA + "suffix") or ""
             src = [s for s in props.get(OA + "hasSource", []) if isinstance(s, ox.NamedNode)]
             node.source = self.iri_value(src[0].value) if src else None
             node.supports = [

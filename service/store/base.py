@@ -12,6 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import pyoxigraph as ox
@@ -118,6 +119,9 @@ class Store(ABC):
     generation: int | None = None
     #: When the data last changed (seconds since the epoch), if known.
     modified: float | None = None
+    #: The full-text index of the data (service/fulltext.py), once one is known: the built
+    #: dataset's ``search.sqlite``, or one the web app writes at start-up.
+    search_index: Path | None = None
 
     @abstractmethod
     def query(

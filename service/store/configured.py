@@ -11,11 +11,22 @@ from pathlib import Path
 
 from service.config import Settings
 from service.errors import ConfigError
+from service.fulltext import SEARCH_FILE
 from service.store.base import Store
 
 
 def open_configured_store(settings: Settings, data_files: Sequence[Path] | None = None) -> Store:
-    """The embedded store loaded with `data_files` (or the built dataset), or the remote store."""
+    """The embedded store loaded with `data_files` (or the built dataset), or the remote store.
+
+    A store of the built dataset uses the search index the build wrote beside it."""
+    store = _open(settings, data_files)
+    index = settings.output_dir / SEARCH_FILE
+    if not data_files and index.is_file():
+        store.search_index = index
+    return store
+
+
+def _open(settings: Settings, data_files: Sequence[Path] | None) -> Store:
     if settings.store == "remote":
         if data_files:
             raise ConfigError(

@@ -22,7 +22,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -33,6 +33,7 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, Triple
 from service.config import Settings
 from service.errors import ConfigError, ParseError, QueryError, RemoteStoreError, StoreError
 from service.formats import rdf_format
+from service.fulltext import CachedLookup, Match, unmark
 from service.sparqltext import has_dataset_clause
 from service.store.base import (
     DEFAULT_GRAPH_IRI,
@@ -50,6 +51,12 @@ from service.store.base import (
 from service.store.links import Links, native_links
 
 log = logging.getLogger(__name__)
+
+_CPKG = "https://w3id.org/cpkg/def#"
+#: SPARQL functions over the full-text index (service/fulltext.py); embedded store only.
+SEARCH_FUNCTION = NamedNode(_CPKG + "search")
+SEARCH_MATCH_FUNCTION = NamedNode(_CPKG + "searchMatch")
+_XSD_DOUBLE = NamedNode("http://www.w3.org/2001/XMLSchema#double")
 
 
 def store_open_error(path: Path | None, exc: Exception) -> StoreError:
@@ -125,6 +132,7 @@ class EmbeddedStore(Store):
         self.modified = time.time()
         self._pid = os.getpid()
         self._snapshot: ox.Store | None = None  # in-memory copy read by queries (on disk only)
+        self._search: CachedLookup | None = None  # the cpkg:search function's answers
         self._snapshot_generation = -1
         self._names: tuple[int, list[str]] | None = None  # graph names at a generation
 
@@ -159,9 +167,11 @@ class EmbeddedStore(Store):
                 if default_graphs and _is_whole_store(reader, default_graphs, named_graphs):
                     # the same dataset as the union, which pyoxigraph evaluates much faster
                     kwargs = {"use_default_graph_as_union": True}
+                if self.search_index is not None and "search" in sparql:
+                    kwargs["custom_functions"] = self._search_functions(self.search_index)
                 raw = reader.query(sparql, **kwargs)  # type: ignore[arg-type]
         except SyntaxError as exc:
-            raise ParseError.from_syntax_error(exc, "SPARQL query") from None
+            raise ParseError.from_syntax_error(exc, "SPARQL query", text=sparql) from None
         except ValueError as exc:
             raise QueryError(f"invalid query: {exc}") from None
         except RuntimeError as exc:
@@ -175,6 +185,29 @@ class EmbeddedStore(Store):
         if isinstance(raw, ox.QueryBoolean):
             return AskResult(bool(raw))
         return GraphResult(_checked(raw), native=raw)
+
+    def _search_functions(self, index: Path) -> dict[NamedNode, Callable[..., ox.Literal | None]]:
+        """``cpkg:search(?resource, "words")``: the resource's relevance (an xsd:double, unbound
+        when it does not match); ``cpkg:searchMatch(?resource, "words")``: the text that matched
+        (its best quote, else the name or description). The same index as ``/search``."""
+        if self._search is None or self._search.path != index:
+            self._search = CachedLookup(index)
+        cached = self._search
+
+        def found(resource: object, words: object) -> Match | None:
+            if not isinstance(resource, NamedNode) or not isinstance(words, ox.Literal):
+                return None
+            return cached.get(words.value).get(resource.value)
+
+        def score(resource: object, words: object) -> ox.Literal | None:
+            m = found(resource, words)
+            return None if m is None else ox.Literal(repr(m.score), datatype=_XSD_DOUBLE)
+
+        def match(resource: object, words: object) -> ox.Literal | None:
+            m = found(resource, words)
+            return None if m is None else ox.Literal(unmark(m.quote_match or m.text))
+
+        return {SEARCH_FUNCTION: score, SEARCH_MATCH_FUNCTION: match}
 
     def update(self, sparql: str) -> None:
         """Execute an update in one pyoxigraph transaction (all or nothing)."""

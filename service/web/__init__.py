@@ -18,6 +18,7 @@ from service.query.access import authenticate
 from service.query.executor import Executor
 from service.store.base import Store
 from service.web import (
+    assets,
     chains,
     dataset,
     errors,
@@ -28,7 +29,9 @@ from service.web import (
     pages,
     query_ui,
     resources,
+    search,
     sparql,
+    timeline,
 )
 from service.web.context import (
     EXECUTOR_KEY,
@@ -48,6 +51,8 @@ BLUEPRINTS: list[Blueprint] = [
     dataset.bp,
     query_ui.bp,
     chains.bp,
+    search.bp,
+    timeline.bp,
     openapi.bp,
 ]
 LIMITER_KEY = "cpkg.ratelimit"
@@ -64,7 +69,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         store = open_configured_store(settings)
     if settings.max_request_bytes <= 0:
         raise ConfigError("CPKG_MAX_REQUEST_BYTES must be positive")
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
+    assets.register(app)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXECUTOR_KEY] = Executor(store, settings)
@@ -79,6 +85,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     app.wsgi_app = FastPath(app, app.wsgi_app, limiter)  # type: ignore[method-assign]
+    # last: indexing reads through the executor, whose evaluators are forked from the app as it
+    # is then (an app still being set up would render pages without its template helpers)
+    search.prepare_search(app, store)
     return app
 
 

@@ -33,7 +33,10 @@ def _target() -> GraphName:
     iri = names[0]
     if ":" not in iri or any(c in iri for c in ' <>"{}|\\^`'):
         raise ProtocolError(f"graph={iri!r} is not an absolute IRI")
-    return ox.NamedNode(iri)
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as exc:  # e.g. ':' (no scheme)
+        raise ProtocolError(f"graph={iri!r} is not an absolute IRI ({exc})") from None
 
 
 def _body_triples() -> list[ox.Triple]:

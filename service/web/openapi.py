@@ -186,6 +186,26 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         [_param("focus", description="IRI or CURIE of a finding")],
         (404, 503),
     ),
+    ("/search", "get"): _op(
+        "Full-text search over names (as written too), descriptions and evidence quotes",
+        [
+            _param("q", description="words to find"),
+            _param("limit", description="most results, 1-100"),
+            FORMAT,
+        ],
+        (406, 503),
+    ),
+    ("/timeline", "get"): _op(
+        "Every dated event, report, statement, deadline and status, oldest first",
+        [
+            _param("force", description="IRI or CURIE of a force"),
+            _param("person", description="IRI or CURIE of a person"),
+            _param("theme", description="IRI or CURIE of a theme concept"),
+            FORMAT,
+        ],
+        (406, 503),
+    ),
+    ("/favicon.ico", "get"): _op("The site's icon (SVG)", []),
     ("/paths", "get"): _op(
         "Paths between two resources",
         [

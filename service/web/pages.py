@@ -18,6 +18,7 @@ from service.protocol.conneg import Offers
 from service.protocol.serializers import serialize_triples
 from service.query.labels import is_safe_iri
 from service.vocab import BASE, compact, rewrite_iris
+from service.web.assets import asset
 from service.web.context import get_settings
 
 _LINKABLE = re.compile(r"^(https?|mailto|urn|doi):", re.IGNORECASE)
@@ -44,7 +45,7 @@ def href(iri: str | None) -> str | None:
 
 def template_helpers() -> dict[str, object]:
     """Functions every template may call to link and name IRIs."""
-    return {"href": href, "compact": compact, "site_base": site_base}
+    return {"href": href, "compact": compact, "site_base": site_base, "asset": asset}
 
 
 def negotiate(offers: Offers) -> Format:

@@ -6,8 +6,10 @@ from pathlib import Path
 
 from flask import Blueprint, Response
 
+from service.formats import HTML
+from service.protocol.conneg import SERVICE_DESCRIPTION, SPARQL_RESULTS
 from service.query.examples import load_queries
-from service.vocab import PREFIXES, sparql_prologue
+from service.vocab import BASE, PREFIXES, sparql_prologue
 from service.web.context import get_settings
 from service.web.pages import html, site_base
 
@@ -28,5 +30,17 @@ def query_ui() -> Response:
         prefixes=PREFIXES,
         default_query=default,
         endpoint=site_base() + "sparql",
+        canonical_base=BASE,
         has_yasgui=(_VENDOR / "yasgui.min.js").is_file(),
+    )
+
+
+def endpoint_page() -> Response:
+    """``/sparql`` in a browser: what the endpoint is, how to call it, where the editor is."""
+    return html(
+        "sparql.html",
+        endpoint=site_base() + "sparql",
+        formats=[f for f in SERVICE_DESCRIPTION.formats if f is not HTML],
+        results=SPARQL_RESULTS.formats,
+        prologue=sparql_prologue(),
     )

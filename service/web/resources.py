@@ -19,6 +19,7 @@ from service.query import ontology_doc
 from service.query.answers import graph_exists
 from service.query.describe import MAX_PER_PAGE, PER_PAGE, Paging, describe, describe_rdf
 from service.query.labels import is_safe_iri
+from service.query.source_page import source_summary
 from service.store.base import Store
 from service.vocab import BASE, GRAPH
 from service.web.context import app_key, read, task_request
@@ -28,6 +29,7 @@ bp = Blueprint("resources", __name__)
 
 ONTOLOGY_GRAPHS = tuple(str(GRAPH[n]) for n in ("ontology-cpkg", "ontology-concepts"))
 SHAPES_GRAPH = str(GRAPH["ontology-shapes"])
+SOURCE_DOCUMENT = BASE + "def#SourceDocument"
 
 
 def _int_arg(name: str, default: int, most: int) -> int:
@@ -84,10 +86,12 @@ def resource_page(
     show it, whether the resource exists, and its number of pages. Rendering in the evaluator
     sends a page's bytes back instead of its whole model (several times cheaper)."""
     desc = describe(view, iri, page, per_page)
+    is_source = page == 1 and any(t.text == SOURCE_DOCUMENT for t in desc.types)
     with task_request(app, url):
         body = render_template(
             "resource.html",
             desc=desc,
+            source=source_summary(view, iri) if is_source else None,
             alternates=RESOURCE.alternates(request.path, HTML),
             page=page,
             per_page=per_page,

@@ -15,9 +15,9 @@ from flask import Blueprint, Response, g, request, url_for
 
 from service.config import Settings
 from service.errors import ProtocolError, Unauthorized
-from service.formats import RESULT_FORMATS
+from service.formats import HTML, RESULT_FORMATS
 from service.protocol import check_federation, parse_request
-from service.protocol.conneg import RDF, SPARQL_RESULTS
+from service.protocol.conneg import RDF, SERVICE_DESCRIPTION, SPARQL_RESULTS
 from service.protocol.request import prepare_query
 from service.protocol.serializers import serialize_triples
 from service.query.answers import answer, summary
@@ -26,6 +26,7 @@ from service.store.base import Dataset
 from service.vocab import PREFIXES
 from service.web.context import get_executor, get_principal, get_settings, read
 from service.web.fastpath import mark_replayable
+from service.web.query_ui import endpoint_page
 
 bp = Blueprint("sparql", __name__)
 
@@ -36,8 +37,10 @@ def sparql() -> Response:
     req = parse_request(request)
     accept = request.headers.get("Accept")
     if req.operation == "description":
-        g.cpkg_offers = RDF
-        fmt = RDF.choose(accept, req.format)
+        g.cpkg_offers = SERVICE_DESCRIPTION
+        fmt = SERVICE_DESCRIPTION.choose(accept, req.format)
+        if fmt is HTML:  # a browser: a page about the endpoint (RDF clients get RDF first)
+            return endpoint_page()
         quads, graphs = read(summary)
         body = serialize_triples(service_description(quads, graphs, settings), fmt)
         return Response(body, content_type=fmt.content_type)

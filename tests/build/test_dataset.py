@@ -33,6 +33,7 @@ EXPECTED_GRAPHS = {
     f"{GRAPH}ontology-shapes",
     f"{GRAPH}sources",
     f"{GRAPH}findings",
+    f"{GRAPH}quote-context",  # generated: offsets, prefix and suffix of every quote
 }
 
 

@@ -52,6 +52,7 @@ def page(live_server: str) -> Iterator[object]:
         pg.close()
         if proc is not None:
             proc.kill()
+        p.stop()  # one Playwright per process at a time: other browser test modules follow
 
 
 def test_query_ui_runs_example(page, live_server: str) -> None:  # type: ignore[no-untyped-def]

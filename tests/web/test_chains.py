@@ -114,7 +114,12 @@ def test_paths_json(client: FlaskClient) -> None:
         "direction",
         "to",
         "toLabel",
+        "status",
+        "reasoning",
+        "evidence",
     }
+    for ev in hop["evidence"]:
+        assert set(ev) == {"source", "file", "quote", "of"} and ev["quote"]
 
 
 def test_paths_html_and_text(client: FlaskClient) -> None:

@@ -230,7 +230,11 @@ def test_chain_view(client: FlaskClient) -> None:
         "/chain/view", query_string={"focus": "https://w3id.org/cpkg/id/finding-test-gaps"}
     ).get_data(as_text=True)
     assert "Not stated in any source" in gaps
-    assert client.get("/chain/view?focus=not%20an%20iri").status_code == 400
+    assert client.get("/chain/view?focus=not%20a%3Avalid%20iri").status_code == 400
+    named = client.get("/chain/view?focus=zzqxv")
+    assert (
+        named.status_code == 200 and b"Nothing with an accountability chain matches" in named.data
+    )
     assert client.get(
         "/chain/view", query_string={"focus": "https://w3id.org/cpkg/id/org-test-force"}
     ).status_code in (200, 404)
