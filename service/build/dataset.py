@@ -22,12 +22,13 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from service.build.loading import LoadedFile, display_path, load_project, to_rdflib, to_store
+from service.build.loading import LoadedFile, display_path, load_project, to_store
 from service.build.sources import compact, load_sources, verify_quotes
 from service.build.statistics import compute_statistics
 from service.build.validate import (
     ValidationReport,
-    run_shacl,
+    check_shapes,
+    parent_in,
     shacl_results,
     split_shapes,
     subject_origins,
@@ -111,9 +112,9 @@ def build_dataset(settings: Settings) -> BuildReport:
     sources = load_sources(store, settings)  # fail fast: before the slowest step
     lap("sources")
 
-    data = to_rdflib(data_files)
-    shacl_conforms, results_graph = run_shacl(data, to_rdflib([shapes]))
-    results = shacl_results(results_graph, data, subject_origins(files))
+    checked = check_shapes(data_files, shapes)
+    shacl_conforms = checked.conforms
+    results = shacl_results(checked.report, parent_in(checked.store), subject_origins(files))
     lap("shacl")
 
     quotes = verify_quotes(store, sources, {str(f.graph.value): f.label for f in files})

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pyshacl
 from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -24,14 +25,17 @@ from service.build.loading import (
     display_path,
     load_project,
     parse_file,
+    rdflib_term,
     to_rdflib,
     to_store,
 )
+from service.build.shacl.api import Checked, check_files
 from service.build.sources import QuoteReport, compact, load_sources, verify_quotes
 from service.config import Settings
 from service.errors import ConfigError
 
 PROJECT_GRAPH = "project graph"
+Parent = Callable[[BNode], tuple[Node, Node] | None]
 
 
 @dataclass(frozen=True)
@@ -126,10 +130,11 @@ def split_shapes(
 
 
 def run_shacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
-    """pySHACL with SPARQL-based constraints on; the data graph already holds the ontology.
+    """Plain pySHACL with SPARQL-based constraints on: the reference the fast path
+    (check_shapes) is tested against. The data graph already holds the ontology.
 
     No RDFS/OWL inference: sh:targetClass and sh:class follow rdfs:subClassOf in the data graph
-    by themselves, and skipping inference keeps validation well under a second.
+    by themselves.
     """
     conforms, results_graph, _ = pyshacl.validate(
         data,
@@ -145,7 +150,18 @@ def run_shacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
     return bool(conforms), results_graph
 
 
-def _term(node: Node | None, data: Graph | None = None) -> str:
+def parent_in(store: ox.Store) -> Callable[[BNode], tuple[Node, Node] | None]:
+    """What points at a blank node in the data graph (subject, predicate), to describe it."""
+
+    def parent(node: BNode) -> tuple[Node, Node] | None:
+        found = store.quads_for_pattern(None, None, ox.BlankNode(str(node)), ox.DefaultGraph())
+        quad = next(iter(found), None)
+        return None if quad is None else (rdflib_term(quad.subject), rdflib_term(quad.predicate))
+
+    return parent
+
+
+def _term(node: Node | None, parent: Parent | None = None) -> str:
     if node is None:
         return ""
     if isinstance(node, URIRef):
@@ -156,10 +172,10 @@ def _term(node: Node | None, data: Graph | None = None) -> str:
         if node.datatype is not None and str(node.datatype) != XSD_STRING:
             return f"{text if len(text) <= 200 else shown} ({compact(str(node.datatype))})"
         return shown
-    if isinstance(node, BNode) and data is not None:
-        parent = next(iter(data.subject_predicates(node)), None)
-        if parent is not None:
-            return f"_:{node} (object of {_term(parent[0], data)} {_term(parent[1])})"
+    if isinstance(node, BNode) and parent is not None:
+        found = parent(node)
+        if found is not None:
+            return f"_:{node} (object of {_term(found[0], parent)} {_term(found[1])})"
     return f"_:{node}"
 
 
@@ -186,8 +202,8 @@ def _path(graph: Graph, node: Node | None) -> str | None:
     return f"_:{node}"
 
 
-def shacl_results(results: Graph, data: Graph, origin: Mapping[str, str]) -> list[ShaclResult]:
-    """Turn pySHACL's results graph into readable records, violations first."""
+def shacl_results(results: Graph, parent: Parent, origin: Mapping[str, str]) -> list[ShaclResult]:
+    """Turn a sh:ValidationReport into readable records, violations first."""
     out: list[ShaclResult] = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         focus = results.value(result, SH.focusNode)
@@ -196,7 +212,7 @@ def shacl_results(results: Graph, data: Graph, origin: Mapping[str, str]) -> lis
         out.append(
             ShaclResult(
                 severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
-                focus_node=_term(focus, data),
+                focus_node=_term(focus, parent),
                 path=_path(results, results.value(result, SH.resultPath)),
                 message="; ".join(messages) or "(no message)",
                 value=_term(v) if (v := results.value(result, SH.value)) is not None else None,
@@ -208,6 +224,11 @@ def shacl_results(results: Graph, data: Graph, origin: Mapping[str, str]) -> lis
     rank = {"Violation": 0, "Warning": 1, "Info": 2}
     out.sort(key=lambda r: (rank.get(r.severity, 3), r.file, r.focus_node, r.path or "", r.message))
     return out
+
+
+def check_shapes(data: Sequence[LoadedFile], shapes: LoadedFile) -> Checked:
+    """SHACL validation of the files' triples (service/build/shacl: pySHACL's results, fast)."""
+    return check_files(data, to_rdflib([shapes]))
 
 
 def subject_origins(files: Sequence[LoadedFile]) -> dict[str, str]:
@@ -235,10 +256,9 @@ def validate(data_files: Sequence[Path], settings: Settings) -> ValidationReport
         for i, p in enumerate(data_files)
     ]
     shapes, project = split_shapes(load_project(settings), settings)
-    data = to_rdflib([*project, *contribution])
-    shacl_conforms, results_graph = run_shacl(data, to_rdflib([shapes]))
+    checked = check_shapes([*project, *contribution], shapes)
     origin = subject_origins(contribution)
-    results = shacl_results(results_graph, data, origin)
+    results = shacl_results(checked.report, parent_in(checked.store), origin)
 
     store = to_store([*project, *contribution])
     sources = load_sources(store, settings)
@@ -249,7 +269,7 @@ def validate(data_files: Sequence[Path], settings: Settings) -> ValidationReport
         only_graphs={str(f.graph.value) for f in contribution},
     )
     return ValidationReport(
-        shacl_conforms=shacl_conforms,
+        shacl_conforms=checked.conforms,
         results=results,
         quotes=quotes,
         files=[f.label for f in contribution],
