@@ -64,8 +64,10 @@ class Engine:
     def evaluate(self, shape: Shape, nodes: NodeSet) -> Outcome:
         """Shape.validate(focus=...) for every node of the set, as one Outcome."""
         outcome = Outcome(shape, self.rules)
+        if shape.deactivated or nodes.known_empty():
+            return outcome
         components = self.model.components(shape)
-        if shape.deactivated or nodes.known_empty() or not components:
+        if not components:
             return outcome
         values = self._values(shape, components, nodes)
         for key, component in enumerate(components):

@@ -169,6 +169,8 @@ class ShapesModel:
             raise Unsupported(f"recursive shape {shape.node}")
         if len(path) >= MAX_DEPTH:
             raise Unsupported(f"shape {shape.node} nested more than {MAX_DEPTH} levels")
+        if shape.deactivated:
+            return  # pySHACL skips it before looking at its constraints
         if shape.find_custom_constraints():
             raise Unsupported(f"custom constraint components on {shape.node}")
         if shape.is_property_shape:
@@ -181,6 +183,14 @@ class ShapesModel:
                     prepare(helper)
             for ref in referenced_shapes(self, component):
                 self._check(self.shape(ref), [*path, shape.node])
+
+    def targeted(self, shape: Shape) -> bool:
+        """True if the shape declares targets (else pySHACL validates it only when nested)."""
+        graph, node = self.graph, shape.node
+        declared = (SH.targetNode, SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf)
+        if any(graph.value(node, p) is not None for p in (*declared, SH.target)):
+            return True
+        return bool(shape.implicit_class_targets())
 
     def targets_unsupported(self, shape: Shape) -> str | None:
         """Targets other than class, node, subjects/objects-of and SPARQL SELECT targets."""

@@ -7,10 +7,9 @@ initBindings). Here the query runs once, on pyoxigraph, as
 
 LATERAL substitutes each focus node into the SELECT (SEP-0006), which is the pre-binding SHACL
 defines; $PATH and the sh:prefixes come from pySHACL's own query helper, so the text is the one
-pySHACL would run. A query that does not project $this, or carries its own PREFIX/BASE
-declarations (it cannot be nested), runs once per focus node with pyoxigraph's substitutions
-instead. The rows then go through pySHACL's _evaluate_sparql_constraint unchanged, which
-deduplicates them, substitutes {?var}/{$this} in messages and writes the results.
+pySHACL would run (service/build/shacl/prepared.py). The rows then go through pySHACL's
+_evaluate_sparql_constraint unchanged, which deduplicates them, substitutes {?var}/{$this} in
+messages and writes the results.
 """
 
 from __future__ import annotations
@@ -56,7 +55,9 @@ class Answered(ReportGraph):
     """The report graph, answering pySHACL's one query with rows computed beforehand."""
 
     def __init__(self, base: ReportGraph, rows: list[Row]) -> None:
-        super().__init__(store=base.store, namespace_manager=base.namespace_manager)
+        super().__init__(
+            store=base.store, identifier=base.identifier, namespace_manager=base.namespace_manager
+        )
         self._rows = rows
 
     def query(self, *args: object, **kwargs: object) -> Any:
@@ -77,18 +78,12 @@ def rows_by_focus(engine: Engine, prep: Prepared, nodes: NodeSet) -> dict[Term, 
     if not prep.binds_this:
         rows = [convert(s) for s in ws.select(prep.prologue + prep.text, subs)]
         return {f: rows for f in nodes.nodes} if rows else out
-    if prep.lateral:
-        query = (
-            f"{prep.prologue}SELECT * WHERE {{ {{ {ws.pattern(nodes, 'this')} }} "
-            f"LATERAL {{ {prep.text} }} }}"
-        )
-        for solution in ws.select(query, subs):
-            out.setdefault(ws.term(solution["this"]), []).append(convert(solution))
-        return out
-    for focus, term in nodes.nodes.items():
-        rows = [convert(s) for s in ws.select(prep.prologue + prep.text, {**subs, "this": term})]
-        if rows:
-            out[focus] = rows
+    query = (
+        f"{prep.prologue}SELECT * WHERE {{ {{ {ws.pattern(nodes, 'this')} }} "
+        f"LATERAL {{ {prep.text} }} }}"
+    )
+    for solution in ws.select(query, subs):
+        out.setdefault(ws.term(solution["this"]), []).append(convert(solution))
     return out
 
 
