@@ -23,12 +23,12 @@ from typing import Any
 import pyoxigraph as ox
 
 from service.build.loading import LoadedFile, display_path, load_project, to_store
+from service.build.shacl.project import parent_in, write_validation_index
 from service.build.sources import compact, load_sources, verify_quotes
 from service.build.statistics import compute_statistics
 from service.build.validate import (
     ValidationReport,
     check_shapes,
-    parent_in,
     shacl_results,
     split_shapes,
     subject_origins,
@@ -37,7 +37,7 @@ from service.config import Settings
 from service.errors import ConfigError, ValidationFailed
 from service.vocab import PREFIXES
 
-DATASET_FILES = ("dataset.trig", "dataset.nq", "dataset.ttl", "stats.json")
+DATASET_FILES = ("dataset.trig", "dataset.nq", "dataset.ttl", "stats.json", "shacl-index")
 
 
 @dataclass
@@ -147,6 +147,7 @@ def build_dataset(settings: Settings) -> BuildReport:
     lap("statistics")
 
     _write_atomically(settings.output_dir, files, stats, timings, started)
+    write_validation_index(settings, checked, shapes)  # for incremental `cpkg validate`
     timings["total"] = round(time.perf_counter() - started, 4)
     validation.seconds = timings["total"]
     return BuildReport(

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
 import pyshacl
 from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -25,17 +24,16 @@ from service.build.loading import (
     display_path,
     load_project,
     parse_file,
-    rdflib_term,
     to_rdflib,
     to_store,
 )
 from service.build.shacl.api import Checked, check_files
+from service.build.shacl.project import Parent, check_contribution
 from service.build.sources import QuoteReport, compact, load_sources, verify_quotes
 from service.config import Settings
 from service.errors import ConfigError
 
 PROJECT_GRAPH = "project graph"
-Parent = Callable[[BNode], tuple[Node, Node] | None]
 
 
 @dataclass(frozen=True)
@@ -72,6 +70,7 @@ class ValidationReport:
     quotes: QuoteReport
     files: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    mode: str = "full"  # SHACL: "incremental" (against the built graph) or "full (why)"
 
     @property
     def conforms(self) -> bool:
@@ -108,6 +107,7 @@ class ValidationReport:
                 "failures": [asdict(f) for f in self.quotes.failures],
             },
             "seconds": round(self.seconds, 3),
+            "shacl_mode": self.mode,
         }
 
 
@@ -148,17 +148,6 @@ def run_shacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
     )
     assert isinstance(results_graph, Graph)
     return bool(conforms), results_graph
-
-
-def parent_in(store: ox.Store) -> Callable[[BNode], tuple[Node, Node] | None]:
-    """What points at a blank node in the data graph (subject, predicate), to describe it."""
-
-    def parent(node: BNode) -> tuple[Node, Node] | None:
-        found = store.quads_for_pattern(None, None, ox.BlankNode(str(node)), ox.DefaultGraph())
-        quad = next(iter(found), None)
-        return None if quad is None else (rdflib_term(quad.subject), rdflib_term(quad.predicate))
-
-    return parent
 
 
 def _term(node: Node | None, parent: Parent | None = None) -> str:
@@ -256,9 +245,8 @@ def validate(data_files: Sequence[Path], settings: Settings) -> ValidationReport
         for i, p in enumerate(data_files)
     ]
     shapes, project = split_shapes(load_project(settings), settings)
-    checked = check_shapes([*project, *contribution], shapes)
-    origin = subject_origins(contribution)
-    results = shacl_results(checked.report, parent_in(checked.store), origin)
+    checked = check_contribution(settings, project, contribution, shapes)
+    results = shacl_results(checked.report, checked.parent, subject_origins(contribution))
 
     store = to_store([*project, *contribution])
     sources = load_sources(store, settings)
@@ -274,4 +262,5 @@ def validate(data_files: Sequence[Path], settings: Settings) -> ValidationReport
         quotes=quotes,
         files=[f.label for f in contribution],
         seconds=time.perf_counter() - started,
+        mode=checked.mode,
     )

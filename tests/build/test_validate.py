@@ -7,7 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from build_project import make_project
 
+from service.build.dataset import build_dataset
 from service.build.validate import PROJECT_GRAPH, validate
 from service.config import Settings
 from service.errors import ConfigError, ParseError
@@ -100,3 +102,25 @@ def test_missing_and_unknown_files_are_config_errors(tmp_path: Path) -> None:
     odd.write_text("a,b\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="unknown RDF file extension"):
         validate([odd], settings_for(FIXTURE))
+
+
+def test_a_contribution_is_checked_against_the_build_incrementally(tmp_path: Path) -> None:
+    """After `cpkg build`, validate uses the build's index; the report is the same as a full
+    validation's, and an edit to the project's files makes it validate everything again."""
+    settings = make_project(tmp_path)
+    build_dataset(settings)
+    files = [CONTRIB / "good.ttl", CONTRIB / "bad.ttl"]
+    incremental = validate(files, settings)
+    assert incremental.mode == "incremental"
+    shutil.rmtree(settings.output_dir / "shacl-index")
+    full = validate(files, settings)
+    assert full.mode.startswith("full")
+    assert incremental.results == full.results and not incremental.conforms
+    assert json.loads(incremental.to_json())["shacl_mode"] == "incremental"
+
+    build_dataset(settings)
+    findings = settings.graph_dir / "findings.ttl"
+    findings.write_text(findings.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    stale = validate(files, settings)
+    assert stale.mode == "full (the project's files changed since the dataset was built)"
+    assert stale.results == full.results

@@ -31,6 +31,7 @@ class Checked:
     literals: Literals
     fallback: dict[str, str] = field(default_factory=dict)  # shape -> why pySHACL ran it
     result: Result | None = None
+    model: ShapesModel | None = None
 
 
 @cache
@@ -49,8 +50,9 @@ def check_files(data: Sequence[LoadedFile], shapes: Graph) -> Checked:
         store, literals = load(q for f in data for q in f.quads)
     except Unfaithful as exc:
         return _plain(data, shapes, str(exc))
-    result = validate_store(store, ShapesModel(shapes), namespaces(), literals)
-    return Checked(result.conforms, result.graph, store, literals, result.fallback, result)
+    model = ShapesModel(shapes)
+    result = validate_store(store, model, namespaces(), literals)
+    return Checked(result.conforms, result.graph, store, literals, result.fallback, result, model)
 
 
 def _plain(data: Sequence[LoadedFile], shapes: Graph, why: str) -> Checked:

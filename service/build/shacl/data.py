@@ -148,5 +148,8 @@ def load(
     pending = list(quads(triples))
     _check_store(store, typed, known, stored_before=True)
     _check_rdflib(store, typed, known, stored_before=True)
-    store.bulk_extend(pending)
+    if len(pending) < 10_000:  # the bulk loader writes whole files to an on-disk store
+        store.extend(pending)
+    else:
+        store.bulk_extend(pending)
     return store, known

@@ -20,10 +20,11 @@ from pyshacl.shape import Shape
 from rdflib import RDF, RDFS, BNode, URIRef
 
 from service.build.shacl.outcome import Check, Outcome, Rules
+from service.build.shacl.paths import sparql_path
 from service.build.shacl.prefilter import candidates
 from service.build.shacl.report import ReportData
 from service.build.shacl.shapes import ShapesModel
-from service.build.shacl.terms import Nodes, OxTerm, Term, iri, sparql_path, to_ox
+from service.build.shacl.terms import Nodes, OxTerm, Term, iri, to_ox
 from service.build.shacl.values import Values
 from service.build.shacl.workspace import NodeSet, Workspace
 

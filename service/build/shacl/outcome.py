@@ -23,6 +23,14 @@ Report = tuple[str, BNode, list[tuple[Any, Any, Any]]]
 
 
 @dataclass
+class ComponentState:
+    """Per constraint component: focus nodes that failed, and those with disallowed results."""
+
+    failed: set[Term] = field(default_factory=set)
+    disallowed: set[Term] = field(default_factory=set)
+
+
+@dataclass
 class Check:
     """One constraint component's verdict on one focus node."""
 
@@ -85,6 +93,16 @@ class Rules:
             if any(severity(r) not in self.allowed for r in check.reports):
                 return True
         return False
+
+    def nonconforming_states(self, shape: Shape, states: Iterable[ComponentState]) -> bool:
+        """The same verdict from per-component states (focus nodes that failed / that have
+        results of a severity not allowed), as kept for a built graph."""
+        allow_conform = bool(self.allowed) and shape.severity in self.allowed
+        filter_reports = bool(self.allowed) and not allow_conform
+        return any(
+            state.failed and not allow_conform and (not filter_reports or state.disallowed)
+            for state in states
+        )
 
 
 @dataclass

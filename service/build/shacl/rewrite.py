@@ -243,3 +243,69 @@ def rewrite_exists(query: str) -> str:
     for start, end, text in sorted(pieces, key=lambda p: (p[0], p[1]), reverse=True):
         out = out[:start] + text + out[end:]
     return out
+
+
+def _select_scopes(tokens: list[Token], pairs: dict[int, int]) -> list[tuple[int, int, bool]]:
+    """(open, close, projects ?this) of the query and of every subquery, by brace span."""
+    scopes: list[tuple[int, int, bool]] = []
+    for i, token in enumerate(tokens):
+        if token.kind != "word" or token.upper != "SELECT":
+            continue
+        group = _enclosing(i, pairs)
+        j = i + 1
+        names: set[str] = set()
+        star = False
+        while j < len(tokens) and tokens[j].kind != "lbrace" and tokens[j].upper != "WHERE":
+            names |= {tokens[j].text[1:]} if tokens[j].kind == "var" else set()
+            star = star or tokens[j].text == "*"
+            j += 1
+        span = group if group is not None else (-1, len(tokens))
+        scopes.append((span[0], span[1], star or "this" in names))
+    return scopes
+
+
+def _grouped_by_this(tokens: list[Token]) -> bool:
+    """False if some GROUP BY does not group by ?this (or the query aggregates without one)."""
+    for i, token in enumerate(tokens[:-1]):
+        if token.upper == "GROUP" and tokens[i + 1].upper == "BY":
+            keys = set()
+            for t in tokens[i + 2 :]:
+                if t.kind == "rbrace" or t.upper in ("HAVING", "ORDER", "LIMIT", "OFFSET"):
+                    break
+                keys |= {t.text[1:]} if t.kind == "var" else set()
+            if "this" not in keys:
+                return False
+    return True
+
+
+def restrict(query: str, pattern: str) -> str | None:
+    """The query with `pattern` (binding ?this to candidates) joined into every group whose own
+    triple patterns bind ?this, or None if that could change which candidates it returns.
+
+    Joining a set of candidates to a group that already binds ?this is intersecting its
+    solutions with the set; groups of subqueries that do not project ?this are left alone (their
+    ?this is another variable), and LIMIT/OFFSET or grouping by anything but ?this refuse.
+    """
+    tokens = tokenize(query)
+    if tokens is None or any(t.upper in ("LIMIT", "OFFSET") for t in tokens):
+        return None
+    pairs = _braces(tokens)
+    if pairs is None or not _grouped_by_this(tokens):
+        return None
+    scopes = _select_scopes(tokens, pairs)
+    inserts: list[int] = []
+    for open_, close in pairs.items():
+        inner = [s for s in scopes if s[0] < open_ <= s[1] or s[0] == -1]
+        scope = max(inner, key=lambda s: s[0], default=None)
+        if scope is None or not scope[2]:
+            continue  # outside any SELECT, or in a subquery whose ?this is its own
+        if open_ + 1 < len(tokens) and tokens[open_ + 1].upper == "SELECT":
+            continue  # the braces around a subquery, not a group
+        if "this" in _triple_variables(tokens, pairs, open_, close):
+            inserts.append(tokens[open_].end)
+    if not inserts:
+        return None
+    out = query
+    for position in sorted(inserts, reverse=True):
+        out = f"{out[:position]} {pattern} {out[position:]}"
+    return out

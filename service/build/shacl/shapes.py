@@ -32,8 +32,9 @@ from pyshacl.shapes_graph import ShapesGraph
 from rdflib import RDF, RDFS, SH, Graph
 from rdflib.term import Node
 
+from service.build.shacl.paths import sparql_path
 from service.build.shacl.prepared import prepare
-from service.build.shacl.terms import Unsupported, sparql_path
+from service.build.shacl.terms import Unsupported
 
 # Constraints decided from the value nodes alone: pySHACL's own evaluate() runs on them.
 LOCAL: tuple[type[ConstraintComponent], ...] = (

@@ -13,7 +13,7 @@ from rdflib import RDF, RDFS, SH, URIRef
 from rdflib.term import Node
 
 from service.build.shacl.engine import Engine
-from service.build.shacl.rewrite import rewrite_exists
+from service.build.shacl.rewrite import restrict, rewrite_exists
 from service.build.shacl.sensitivity import features
 from service.build.shacl.terms import Nodes, OxTerm, Unsupported, iri, to_ox
 from service.build.shacl.workspace import VAR, NodeSet
@@ -59,6 +59,14 @@ def focus_nodes(engine: Engine, shape: Shape) -> Nodes:
         _collect(engine, out, f"SELECT DISTINCT ?x WHERE {{ ?x {_iri(predicate)} ?o }}")
     for predicate in shape.target_objects_of():
         _collect(engine, out, f"SELECT DISTINCT ?x WHERE {{ ?s {_iri(predicate)} ?x }}")
+    out.update({n: t for n, t in sparql_targets(engine, shape).items() if n not in out})
+    return out
+
+
+def sparql_targets(engine: Engine, shape: Shape, among: NodeSet | None = None) -> Nodes:
+    """Focus nodes of the shape's SPARQL SELECT targets; `among`: only those of these nodes
+    (the query joined with them where that is exact, else run whole and intersected)."""
+    out: Nodes = {}
     for target, spec in shape.advanced_target().items():
         if spec.get("type") != SH.SPARQLTarget:
             raise Unsupported(f"target {target} is not a SPARQL SELECT target")
@@ -67,12 +75,16 @@ def focus_nodes(engine: Engine, shape: Shape) -> Nodes:
         why = engine.ws.conflict(features(helper.select_text, known))
         if why is not None:
             raise Unsupported(f"SPARQL target of {shape.node}: {why}")
-        query = helper.apply_prefixes(rewrite_exists(helper.select_text))
-        for row in engine.ws.select(query):
+        text = rewrite_exists(helper.select_text)
+        if among is not None:
+            text = restrict(text, engine.ws.pattern(among, "this")) or text
+        for row in engine.ws.select(helper.apply_prefixes(text)):
             found = _this(row)
             if found is None:
                 raise Unsupported(f"SPARQL target {target} returns rows without ?this")
-            out.setdefault(engine.ws.term(found), found)
+            node = engine.ws.term(found)
+            if among is None or node in among.nodes:
+                out.setdefault(node, found)
     return out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pyoxigraph as ox
-from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from service.build.loading import XSD_STRING, rdflib_term
@@ -62,43 +62,3 @@ def iri(node: Node) -> str:
     if any(c in text for c in '<>"{}|^`\\ \n'):
         raise Unsupported(f"IRI {text!r} cannot be written into a SPARQL query")
     return f"<{text}>"
-
-
-def sparql_path(sg: Graph, path: Node, *, inverse: bool = False, depth: int = 0) -> str:
-    """A SHACL path as a SPARQL property path, with pySHACL's reading of it.
-
-    pySHACL pushes sh:inversePath down to the predicates without reversing sequences
-    (^(a/b) is read as ^a/^b, helper/expression_helper.py), so this does the same: the fast
-    path must find exactly the value nodes pySHACL finds.
-    """
-    if depth >= 10:
-        raise Unsupported("SHACL path nested too deeply")
-    if isinstance(path, URIRef):
-        return ("^" if inverse else "") + iri(path)
-    if not isinstance(path, BNode):
-        raise Unsupported(f"invalid sh:path {path!r}")
-    if sg.value(path, RDF.first) is not None:
-        items = list(sg.items(path))
-        if len(items) < 2:
-            raise Unsupported("a SHACL sequence path needs at least two members")
-        parts = [sparql_path(sg, i, inverse=inverse, depth=depth + 1) for i in items]
-        return "(" + "/".join(parts) + ")"
-    inner = sg.value(path, SH.inversePath)
-    if inner is not None:
-        return sparql_path(sg, inner, inverse=not inverse, depth=depth + 1)
-    alternatives = sg.value(path, SH.alternativePath)
-    if alternatives is not None:
-        items = list(sg.items(alternatives))
-        if len(items) < 2:
-            raise Unsupported("a SHACL alternative path needs at least two members")
-        parts = [sparql_path(sg, i, inverse=inverse, depth=depth + 1) for i in items]
-        return "(" + "|".join(parts) + ")"
-    for predicate, suffix in (
-        (SH.zeroOrMorePath, "*"),
-        (SH.oneOrMorePath, "+"),
-        (SH.zeroOrOnePath, "?"),
-    ):
-        inner = sg.value(path, predicate)
-        if inner is not None:
-            return "(" + sparql_path(sg, inner, inverse=inverse, depth=depth + 1) + ")" + suffix
-    raise Unsupported(f"unknown SHACL path {path!r}")

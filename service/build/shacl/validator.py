@@ -20,7 +20,7 @@ from service.build.shacl import components, nested, sparql  # noqa: F401
 from service.build.shacl.data import Literals
 from service.build.shacl.engine import Engine
 from service.build.shacl.fallback import rdflib_copy, validate_all, validate_shape
-from service.build.shacl.outcome import Outcome, Report, Rules, severity
+from service.build.shacl.outcome import ComponentState, Outcome, Report, Rules, severity
 from service.build.shacl.report import ReportData, validation_report
 from service.build.shacl.shapes import ShapesModel
 from service.build.shacl.targets import focus_set
@@ -28,14 +28,6 @@ from service.build.shacl.terms import Term, Unsupported
 from service.build.shacl.workspace import NodeSet, Workspace
 
 FocusFor = Callable[[Engine, Shape], NodeSet]
-
-
-@dataclass
-class ComponentState:
-    """Per constraint component: focus nodes that failed, and those with disallowed results."""
-
-    failed: set[Term] = field(default_factory=set)
-    disallowed: set[Term] = field(default_factory=set)
 
 
 @dataclass
@@ -47,6 +39,7 @@ class ShapeResult:
     conforms: bool
     components: dict[int, ComponentState] = field(default_factory=dict)
     fallback: str | None = None  # why pySHACL validated this shape, if it did
+    focus_nodes: int | None = None  # how many focus nodes were evaluated, if counted
 
 
 @dataclass
@@ -77,12 +70,14 @@ def component_states(outcome: Outcome, rules: Rules) -> dict[int, ComponentState
 
 
 def _fast(engine: Engine, shape: Shape, focus_for: FocusFor) -> ShapeResult:
-    outcome = engine.evaluate(shape, focus_for(engine, shape))
+    focus = focus_for(engine, shape)
+    outcome = engine.evaluate(shape, focus)
     return ShapeResult(
         shape=shape.node,
         reports=outcome.all_reports(),
         conforms=outcome.top_level_conforms(),
         components=component_states(outcome, engine.rules),
+        focus_nodes=focus.size(),
     )
 
 

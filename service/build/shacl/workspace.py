@@ -24,6 +24,14 @@ VAR = "?cpkgVar"  # placeholder for the variable a defining pattern binds
 _ids = itertools.count(1)
 
 
+def add(store: ox.Store, quads: list[ox.Quad]) -> None:
+    """Insert quads: small sets in a transaction (the bulk loader writes files to disk)."""
+    if len(quads) < 10_000:
+        store.extend(quads)
+    else:
+        store.bulk_extend(quads)
+
+
 class NodeSet:
     """A set of nodes: listed, or defined by a pattern and listed only if something asks.
 
@@ -51,6 +59,10 @@ class NodeSet:
             assert self._loader is not None
             self._nodes = self._loader()
         return self._nodes
+
+    def size(self) -> int | None:
+        """The number of nodes, if listed."""
+        return None if self._nodes is None else len(self._nodes)
 
     def known_empty(self) -> bool:
         """True only if the set is listed and empty (a defined set may be empty too)."""
@@ -102,7 +114,7 @@ class Workspace:
             return nodes.defining.replace(VAR, f"?{var}")
         if nodes.graph is None:
             graph = ox.NamedNode(f"{SCRATCH}{next(_ids)}")
-            self.store.bulk_extend(ox.Quad(graph, MEMBER, t, graph) for t in nodes.nodes.values())
+            add(self.store, [ox.Quad(graph, MEMBER, t, graph) for t in nodes.nodes.values()])
             self._scratch.append(graph)
             nodes.graph = graph
         g = nodes.graph.value
