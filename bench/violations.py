@@ -156,9 +156,10 @@ def write(triples: int, out: Path, seed: int = 7) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     n = 0
     with out.open("w", encoding="utf-8") as f:
-        for line in [*generate(triples, seed), *violations(seed)]:
-            f.write(line)
-            n += 1
+        for lines in (generate(triples, seed), violations(seed)):
+            for line in lines:
+                f.write(line)
+                n += 1
     return n
 
 
