@@ -439,15 +439,19 @@ def run(cfg: Config) -> Results:
 
 
 def write_results(res: Results, cfg: Config) -> tuple[Path, Path, Path | None]:
+    """latest.{csv,md,png}; a run of some sections only writes latest-<sections>.* instead,
+    so it never replaces the full run's results."""
     cfg.results.mkdir(parents=True, exist_ok=True)
-    csv_path = cfg.results / "latest.csv"
+    stem = "latest" if set(cfg.sections) == set(SECTIONS) else "latest-" + "-".join(cfg.sections)
+    csv_path = cfg.results / f"{stem}.csv"
     with csv_path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
         writer.writeheader()
         writer.writerows(res.rows)
-    md_path = cfg.results / "latest.md"
+    md_path = cfg.results / f"{stem}.md"
     md_path.write_text(report.markdown(res.rows, res.notes, cfg.duration, cfg.connections))
-    png = report.chart(res.rows, cfg.results / "latest.png")
+    charted = {"query", "http"} & set(cfg.sections)
+    png = report.chart(res.rows, cfg.results / f"{stem}.png") if charted else None
     return csv_path, md_path, png
 
 

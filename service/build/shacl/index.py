@@ -13,7 +13,6 @@ it works on a checkpoint (RocksDB hard links) in a temporary directory.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import shutil
 import tempfile
@@ -78,10 +77,6 @@ class Index:
             del store
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 # -- terms and states in JSON -----------------------------------------------------------------

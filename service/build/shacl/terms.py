@@ -1,5 +1,4 @@
-"""RDF terms between pyoxigraph (where the data lives) and rdflib (what pySHACL reports in),
-and SHACL property paths as SPARQL property paths.
+"""RDF terms between pyoxigraph (where the data lives) and rdflib (what pySHACL reports in).
 
 Every term the engine holds is a pair: the rdflib term pySHACL's own code compares and reports,
 and the pyoxigraph term the store knows. Literals are never converted back from rdflib (rdflib
@@ -7,8 +6,6 @@ normalises lexical forms), so the store term of a value is always the one the st
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -44,14 +41,6 @@ def to_ox(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
         datatype = str(node.datatype) if node.datatype is not None else XSD_STRING
         return ox.Literal(str(node), datatype=ox.NamedNode(datatype))
     raise Unsupported(f"unsupported RDF term {node!r}")
-
-
-def nodes_from_store(terms: Iterable[OxTerm]) -> Nodes:
-    """A node set from store terms, keeping the first store term of each rdflib term."""
-    out: Nodes = {}
-    for term in terms:
-        out.setdefault(to_rdflib(term), term)
-    return out
 
 
 def iri(node: Node) -> str:

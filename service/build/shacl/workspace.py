@@ -120,10 +120,6 @@ class Workspace:
         g = nodes.graph.value
         return f"GRAPH <{g}> {{ <{g}> <{MEMBER.value}> ?{var} }}"
 
-    def members(self, query: str) -> NodeSet:
-        """The nodes a query returns (first column), as a listed set."""
-        return NodeSet(self.nodes(row[0] for row in self.select(query)))
-
     def select(
         self, query: str, substitutions: Mapping[str, OxTerm] | None = None
     ) -> Iterator[ox.QuerySolution]:
