@@ -124,3 +124,12 @@ def test_a_contribution_is_checked_against_the_build_incrementally(tmp_path: Pat
     stale = validate(files, settings)
     assert stale.mode == "full (the project's files changed since the dataset was built)"
     assert stale.results == full.results
+
+
+def test_an_unreadable_index_means_a_full_validation(tmp_path: Path) -> None:
+    settings = make_project(tmp_path)
+    build_dataset(settings)
+    shutil.rmtree(settings.output_dir / "shacl-index" / "store")
+    report = validate([CONTRIB / "good.ttl"], settings)
+    assert report.mode.startswith("full (the validation index cannot be read")
+    assert report.conforms, report.to_text()

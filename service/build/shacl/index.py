@@ -68,8 +68,14 @@ class Index:
 
     @contextlib.contextmanager
     def checkpoint(self) -> Iterator[ox.Store]:
-        """A writable copy of the store, deleted afterwards (the index is never modified)."""
-        tmp = Path(tempfile.mkdtemp(prefix="cpkg-validate-"))
+        """A writable copy of the store, deleted afterwards (the index is never modified).
+
+        The copy is made of hard links where the file system allows: next to the index if that
+        directory is writable, else in the system's temporary directory."""
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=".cpkg-validate-", dir=self.directory.parent))
+        except OSError:
+            tmp = Path(tempfile.mkdtemp(prefix="cpkg-validate-"))
         try:
             ox.Store.read_only(str(self.directory / STORE)).backup(str(tmp / STORE))
             store = ox.Store(str(tmp / STORE))

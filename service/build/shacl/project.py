@@ -110,5 +110,7 @@ def check_contribution(
         return ShapesCheck(result.conforms, result.graph, parents.get, "incremental")
     except (IndexUnusable, Unfaithful) as exc:
         why = str(exc)
+    except OSError as exc:  # the index is being rebuilt, or its store cannot be read
+        why = f"the validation index cannot be read ({exc})"
     checked = check_files([*project, *contribution], to_rdflib([shapes]))
     return ShapesCheck(checked.conforms, checked.report, parent_in(checked.store), f"full ({why})")
