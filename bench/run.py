@@ -3,8 +3,9 @@
 Measures, for each size in BENCH_SIZES (default ``10k,100k,1M``):
   1. build/load rate and peak RSS (child process) of the embedded pyoxigraph store, in memory
      and on disk, loaded through the project's ``open_store``;
-  2. SHACL validation time of ontology/shapes.ttl with ``service.build.validate.run_shacl`` (a size
-     is skipped when the time projected from the previous size exceeds BENCH_SHACL_BUDGET);
+  2. SHACL validation of ontology/shapes.ttl (bench/shacl.py): the fast path at every size,
+     pySHACL up to BENCH_PYSHACL_MAX as reference, and an incremental check of a 100-triple
+     contribution at the largest size (time and peak RSS, each in a child process);
   3. in-process query time of the query mix (bench/queries.py): pyoxigraph directly, and
      through the project's Store interface (``EmbeddedStore.query``) plus serialization;
 and at BENCH_HTTP_SIZE (default 100k) the HTTP throughput and p50/p99 latency of the mix under
@@ -12,6 +13,7 @@ wrk (BENCH_CONNECTIONS=8 connections, BENCH_DURATION=10 s per query per server) 
 servers in BENCH_SERVERS (default ``cpkg,cpkg-nocache,oxigraph,virtuoso,rdflib-endpoint``).
 
     python -m bench.run                      # everything (what `make bench` runs)
+    python -m bench.run --only shacl         # one section (load, shacl, query, http)
     BENCH_SIZES=10k BENCH_HTTP_SIZE=10k BENCH_DURATION=3 python -m bench.run
 """
 
@@ -27,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import generate, peers, report  # noqa: E402
+from bench import generate, peers, report, shacl  # noqa: E402
 from bench.httpload import LoadResult, accept_for, run_wrk, run_wrk_distinct  # noqa: E402
 
 if TYPE_CHECKING:
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 from bench.queries import FOCUS_FINDING, Query, distinct_mix, mix, write_pools  # noqa: E402
 
 COLUMNS = ["section", "size", "triples", "target", "query", "metric", "value", "unit", "note"]
+SECTIONS = ("load", "shacl", "query", "http")
 DEFAULT_SERVERS = "cpkg,cpkg-nocache,oxigraph,virtuoso,rdflib-endpoint"
 
 
@@ -59,11 +62,12 @@ class Config:
     duration: float
     connections: int
     servers: list[str]
-    shacl_budget: float
+    pyshacl_max: int  # largest size pySHACL (the reference) is run at
     query_budget: float
     results: Path
     work: Path
     seed: int = 7
+    sections: tuple[str, ...] = SECTIONS
 
     @classmethod
     def from_env(cls) -> Config:
@@ -85,7 +89,7 @@ class Config:
                 for s in os.environ.get("BENCH_SERVERS", DEFAULT_SERVERS).split(",")
                 if s.strip()
             ],
-            shacl_budget=float(os.environ.get("BENCH_SHACL_BUDGET", "120")),
+            pyshacl_max=parse_size(os.environ.get("BENCH_PYSHACL_MAX", "100k")),
             query_budget=float(os.environ.get("BENCH_QUERY_BUDGET", "1.0")),
             results=Path(os.environ.get("BENCH_RESULTS", str(ROOT / "bench" / "results"))),
             work=Path(os.environ.get("BENCH_WORK", str(ROOT / "bench" / "scratch"))),
@@ -179,37 +183,17 @@ def measure_load(path: Path, mode: str, timeout: float = 600.0) -> tuple[float, 
 
 def child_main(path: Path, mode: str) -> None:
     import io
-    import resource
     from contextlib import redirect_stdout
 
     buf = io.StringIO()
     with redirect_stdout(buf):
         child_load(path, mode)
     d = json.loads(buf.getvalue().strip().splitlines()[-1])
-    d["rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    d["rss_mib"] = shacl.peak_rss_mib()  # not ru_maxrss: it keeps the harness's peak over exec
     print(json.dumps(d))
 
 
-# -- 2. SHACL ---------------------------------------------------------------------------------
-
-
-def measure_shacl(path: Path) -> tuple[float, float, bool]:
-    """(seconds for run_shacl, seconds to build the rdflib graphs, conforms)."""
-    import pyoxigraph as ox
-
-    from service.build.loading import LoadedFile, parse_file, to_rdflib
-    from service.build.validate import run_shacl
-
-    started = time.perf_counter()
-    graph = ox.NamedNode(generate.GRAPH + "bench")
-    quads = list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
-    data = to_rdflib([LoadedFile(path=path, label=path.name, graph=graph, quads=quads)])
-    shapes_file = ROOT / "ontology" / "shapes.ttl"
-    shapes = to_rdflib([parse_file(shapes_file, generate.GRAPH + "ontology-shapes")])
-    prepared = time.perf_counter() - started
-    started = time.perf_counter()
-    conforms, _ = run_shacl(data, shapes)
-    return time.perf_counter() - started, prepared, conforms
+# -- 2. SHACL: bench/shacl.py ------------------------------------------------------------------
 
 
 # -- 3. in-process queries ----------------------------------------------------------------------
@@ -457,18 +441,18 @@ def run(cfg: Config) -> Results:
     started = time.monotonic()
     cfg.work.mkdir(parents=True, exist_ok=True)
     files: dict[int, Path] = {}
-    for size in cfg.sizes:
+    quads: dict[int, int] = {}
+    for size in cfg.sizes if set(cfg.sections) & {"load", "query", "http"} else []:
         path = cfg.work / f"data-{generate.size_label(size)}.nq"
         t0 = time.perf_counter()
-        n = generate.write(size, path, cfg.seed)
+        n = quads[size] = generate.write(size, path, cfg.seed)
         files[size] = path
         say(
             f"generated {generate.size_label(size)}: {n} quads in {time.perf_counter() - t0:.1f} s"
             f" -> {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}"
         )
 
-    quads: dict[int, int] = {}
-    for size in cfg.sizes:
+    for size in cfg.sizes if "load" in cfg.sections else []:
         for mode in ("memory", "disk"):
             seconds, n, rss = measure_load(files[size], mode)
             quads[size] = n
@@ -480,44 +464,18 @@ def run(cfg: Config) -> Results:
                 f"load {generate.size_label(size)} {mode:6s}: {seconds:6.2f} s, "
                 f"{n / seconds:,.0f} triples/s, peak RSS {rss:.0f} MiB"
             )
-
-    previous: tuple[int, float] | None = None
-    for size in cfg.sizes:
-        if previous is not None:
-            projected = previous[1] * size / previous[0]
-            if projected > cfg.shacl_budget:
-                res.note(
-                    f"SHACL: skipped {generate.size_label(size)}: projected "
-                    f"{projected:.0f} s (linear from {generate.size_label(previous[0])}) exceeds "
-                    f"the {cfg.shacl_budget:.0f} s budget (BENCH_SHACL_BUDGET)"
-                )
-                continue
-        seconds, prepared, conforms = measure_shacl(files[size])
-        previous = (size, seconds)
-        res.add(
-            "shacl",
-            size,
-            quads[size],
-            "pyshacl run_shacl",
-            "-",
-            "seconds",
-            seconds,
-            "s",
-            f"conforms={conforms}; rdflib graph built in {prepared:.1f} s",
-        )
-        say(
-            f"SHACL {generate.size_label(size)}: {seconds:.1f} s (conforms={conforms}; "
-            f"graph prep {prepared:.1f} s)"
-        )
+    if "shacl" in cfg.sections:
+        shacl.measure(shacl.Sizes(cfg.sizes, cfg.pyshacl_max), cfg.work, res, say)
 
     inproc: dict[int, dict[str, float]] = {}
-    for size in cfg.sizes:
+    for size in cfg.sizes if "query" in cfg.sections else []:
         say(f"in-process queries at {generate.size_label(size)}")
         inproc[size] = measure_queries(files[size], size, res, cfg.query_budget)
 
-    for size in cfg.http_sizes:
-        measure_http(files[size], size, quads[size], cfg, res)
-    if cfg.http_sizes and ("cpkg" in cfg.servers or "cpkg-nocache" in cfg.servers):
+    http = cfg.http_sizes if "http" in cfg.sections else []
+    for size in http:
+        measure_http(files[size], size, quads.get(size, 0), cfg, res)
+    if http and inproc and ("cpkg" in cfg.servers or "cpkg-nocache" in cfg.servers):
         big = max(cfg.sizes)
         measure_overhead(files[big], big, quads[big], inproc[big], res)
     res.note(f"total harness time {time.monotonic() - started:.0f} s")
@@ -525,15 +483,19 @@ def run(cfg: Config) -> Results:
 
 
 def write_results(res: Results, cfg: Config) -> tuple[Path, Path, Path | None]:
+    """latest.{csv,md,png}; a run of some sections only writes latest-<sections>.* instead,
+    so it never replaces the full run's results."""
     cfg.results.mkdir(parents=True, exist_ok=True)
-    csv_path = cfg.results / "latest.csv"
+    stem = "latest" if set(cfg.sections) == set(SECTIONS) else "latest-" + "-".join(cfg.sections)
+    csv_path = cfg.results / f"{stem}.csv"
     with csv_path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
         writer.writeheader()
         writer.writerows(res.rows)
-    md_path = cfg.results / "latest.md"
+    md_path = cfg.results / f"{stem}.md"
     md_path.write_text(report.markdown(res.rows, res.notes, cfg.duration, cfg.connections))
-    png = report.chart(res.rows, cfg.results / "latest.png")
+    charted = {"query", "http"} & set(cfg.sections)
+    png = report.chart(res.rows, cfg.results / f"{stem}.png") if charted else None
     return csv_path, md_path, png
 
 
@@ -543,8 +505,19 @@ def main(argv: list[str] | None = None) -> int:
         child_main(Path(args[1]), args[2])
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.parse_args(args)
+    parser.add_argument(
+        "--only",
+        metavar="SECTIONS",
+        help=f"comma-separated sections to run ({', '.join(SECTIONS)}); default: all",
+    )
+    parsed = parser.parse_args(args)
     cfg = Config.from_env()
+    if parsed.only:
+        wanted = tuple(s.strip() for s in parsed.only.split(",") if s.strip())
+        unknown = [s for s in wanted if s not in SECTIONS]
+        if unknown:
+            parser.error(f"unknown section {', '.join(unknown)}; use {', '.join(SECTIONS)}")
+        cfg = replace(cfg, sections=wanted)
     say(
         f"bench: sizes {[generate.size_label(s) for s in cfg.sizes]}, HTTP at "
         f"{[generate.size_label(s) for s in cfg.http_sizes] or 'off'}, "

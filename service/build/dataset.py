@@ -24,14 +24,15 @@ from typing import Any
 import pyoxigraph as ox
 
 from service.build.audit import audit_support
-from service.build.loading import LoadedFile, display_path, load_project, to_rdflib, to_store
+from service.build.loading import LoadedFile, display_path, load_project, to_store
 from service.build.quote_context import quote_context
 from service.build.search_index import SEARCH_FILE, write_search_index
+from service.build.shacl.project import parent_in, write_validation_index
 from service.build.sources import Source, load_sources, verify_quotes
 from service.build.statistics import compute_statistics
 from service.build.validate import (
     ValidationReport,
-    run_shacl,
+    check_shapes,
     shacl_results,
     split_shapes,
     subject_origins,
@@ -40,7 +41,14 @@ from service.config import Settings
 from service.errors import ConfigError, ValidationFailed
 from service.vocab import PREFIXES, iri_text
 
-DATASET_FILES = ("dataset.trig", "dataset.nq", "dataset.ttl", "stats.json", SEARCH_FILE)
+DATASET_FILES = (
+    "dataset.trig",
+    "dataset.nq",
+    "dataset.ttl",
+    "stats.json",
+    SEARCH_FILE,
+    "shacl-index",
+)
 
 
 @dataclass
@@ -117,9 +125,9 @@ def build_dataset(settings: Settings) -> BuildReport:
     sources = load_sources(store, settings)  # fail fast: before the slowest step
     lap("sources")
 
-    data = to_rdflib(data_files)
-    shacl_conforms, results_graph = run_shacl(data, to_rdflib([shapes]))
-    results = shacl_results(results_graph, data, subject_origins(files))
+    checked = check_shapes(data_files, shapes)
+    shacl_conforms = checked.conforms
+    results = shacl_results(checked.report, parent_in(checked.store), subject_origins(files))
     lap("shacl")
 
     quotes = verify_quotes(store, sources, {str(f.graph.value): f.label for f in files})
@@ -144,6 +152,7 @@ def build_dataset(settings: Settings) -> BuildReport:
 
     index = lambda d: write_search_index(store, d / SEARCH_FILE, stats["dataset_sha256"])  # noqa: E731
     _write_atomically(settings.output_dir, files, stats, timings, started, index)
+    write_validation_index(settings, checked, shapes)  # for incremental `cpkg validate`
     timings["total"] = round(time.perf_counter() - started, 4)
     validation.seconds = timings["total"]
     return BuildReport(

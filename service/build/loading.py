@@ -134,7 +134,8 @@ def to_store(files: Iterable[LoadedFile]) -> ox.Store:
     return store
 
 
-def _to_rdflib_term(term: object) -> URIRef | BNode | Literal:
+def rdflib_term(term: object) -> URIRef | BNode | Literal:
+    """The rdflib term for a pyoxigraph term (plain strings stay untyped, as rdflib parses them)."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -158,9 +159,9 @@ def to_rdflib(files: Sequence[LoadedFile], graph: Graph | None = None) -> Graph:
         for q in f.quads:
             target.add(
                 (
-                    _to_rdflib_term(q.subject),
-                    _to_rdflib_term(q.predicate),
-                    _to_rdflib_term(q.object),
+                    rdflib_term(q.subject),
+                    rdflib_term(q.predicate),
+                    rdflib_term(q.object),
                 )
             )
     return target

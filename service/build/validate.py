@@ -29,6 +29,8 @@ from service.build.loading import (
     to_rdflib,
     to_store,
 )
+from service.build.shacl.api import Checked, check_files
+from service.build.shacl.project import Parent, check_contribution
 from service.build.sources import QuoteReport, load_sources, verify_quotes
 from service.config import Settings
 from service.errors import ConfigError
@@ -77,6 +79,7 @@ class ValidationReport:
     files: list[str] = field(default_factory=list)
     seconds: float = 0.0
     audit: AuditReport = field(default_factory=AuditReport)
+    mode: str = "full"  # SHACL: "incremental" (against the built graph) or "full (why)"
 
     @property
     def conforms(self) -> bool:
@@ -116,6 +119,7 @@ class ValidationReport:
             "assertions": self.audit.as_dict(),
             "audit_problems": [asdict(p) for p in self.audit.problems],
             "seconds": round(self.seconds, 3),
+            "shacl_mode": self.mode,
         }
 
 
@@ -138,10 +142,11 @@ def split_shapes(
 
 
 def run_shacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
-    """pySHACL with SPARQL-based constraints on; the data graph already holds the ontology.
+    """Plain pySHACL with SPARQL-based constraints on: the reference the fast path
+    (check_shapes) is tested against. The data graph already holds the ontology.
 
     No RDFS/OWL inference: sh:targetClass and sh:class follow rdfs:subClassOf in the data graph
-    by themselves, and skipping inference keeps validation well under a second.
+    by themselves.
     """
     conforms, results_graph, _ = pyshacl.validate(
         data,
@@ -157,7 +162,7 @@ def run_shacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
     return bool(conforms), results_graph
 
 
-def _term(node: Node | None, data: Graph | None = None) -> str:
+def _term(node: Node | None, parent: Parent | None = None) -> str:
     if node is None:
         return ""
     if isinstance(node, URIRef):
@@ -168,10 +173,10 @@ def _term(node: Node | None, data: Graph | None = None) -> str:
         if node.datatype is not None and str(node.datatype) != XSD_STRING:
             return f"{text if len(text) <= 200 else shown} ({iri_text(str(node.datatype))})"
         return shown
-    if isinstance(node, BNode) and data is not None:
-        parent = next(iter(data.subject_predicates(node)), None)
-        if parent is not None:
-            return f"_:{node} (object of {_term(parent[0], data)} {_term(parent[1])})"
+    if isinstance(node, BNode) and parent is not None:
+        found = parent(node)
+        if found is not None:
+            return f"_:{node} (object of {_term(found[0], parent)} {_term(found[1])})"
     return f"_:{node}"
 
 
@@ -198,8 +203,8 @@ def _path(graph: Graph, node: Node | None) -> str | None:
     return f"_:{node}"
 
 
-def shacl_results(results: Graph, data: Graph, origin: Mapping[str, str]) -> list[ShaclResult]:
-    """Turn pySHACL's results graph into readable records, violations first."""
+def shacl_results(results: Graph, parent: Parent, origin: Mapping[str, str]) -> list[ShaclResult]:
+    """Turn a sh:ValidationReport into readable records, violations first."""
     out: list[ShaclResult] = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         focus = results.value(result, SH.focusNode)
@@ -208,7 +213,7 @@ def shacl_results(results: Graph, data: Graph, origin: Mapping[str, str]) -> lis
         out.append(
             ShaclResult(
                 severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
-                focus_node=_term(focus, data),
+                focus_node=_term(focus, parent),
                 path=_path(results, results.value(result, SH.resultPath)),
                 message="; ".join(messages) or "(no message)",
                 value=_term(v) if (v := results.value(result, SH.value)) is not None else None,
@@ -220,6 +225,11 @@ def shacl_results(results: Graph, data: Graph, origin: Mapping[str, str]) -> lis
     rank = {"Violation": 0, "Warning": 1, "Info": 2}
     out.sort(key=lambda r: (rank.get(r.severity, 3), r.file, r.focus_node, r.path or "", r.message))
     return out
+
+
+def check_shapes(data: Sequence[LoadedFile], shapes: LoadedFile) -> Checked:
+    """SHACL validation of the files' triples (service/build/shacl: pySHACL's results, fast)."""
+    return check_files(data, to_rdflib([shapes]))
 
 
 def subject_origins(files: Sequence[LoadedFile]) -> dict[str, str]:
@@ -249,10 +259,9 @@ def validate(data_files: Sequence[Path], settings: Settings) -> ValidationReport
     shapes, project = split_shapes(load_project(settings), settings)
     given = {f.path.resolve() for f in contribution}  # a project file is read as contributed
     project = [f for f in project if f.path.resolve() not in given]
-    data = to_rdflib([*project, *contribution])
-    shacl_conforms, results_graph = run_shacl(data, to_rdflib([shapes]))
-    origin = subject_origins(contribution)
-    results = shacl_results(results_graph, data, origin)
+    # an edited project file changes the index's fingerprint, so it is validated in full
+    checked = check_contribution(settings, project, contribution, shapes)
+    results = shacl_results(checked.report, checked.parent, subject_origins(contribution))
 
     store = to_store([*project, *contribution])
     sources = load_sources(store, settings)
@@ -261,11 +270,12 @@ def validate(data_files: Sequence[Path], settings: Settings) -> ValidationReport
         store, sources, {str(f.graph.value): f.label for f in contribution}, only_graphs=graphs
     )
     report = ValidationReport(
-        shacl_conforms=shacl_conforms,
+        shacl_conforms=checked.conforms,
         results=results,
         quotes=quotes,
         files=[f.label for f in contribution],
         audit=audit_support(store, [*project, *contribution], graphs),
+        mode=checked.mode,
     )
     report = explain(report, contribution, shapes, [*project, *contribution])
     report.seconds = time.perf_counter() - started

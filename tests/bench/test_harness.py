@@ -42,7 +42,7 @@ def test_harness_tiny_run(tmp_path: Path) -> None:
         duration=1.0,
         connections=2,
         servers=["cpkg"],
-        shacl_budget=60.0,
+        pyshacl_max=1000,
         query_budget=0.02,
         results=tmp_path / "results",
         work=tmp_path / "work",

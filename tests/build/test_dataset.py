@@ -24,7 +24,10 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+    """Every file under the directory (the validation index is a directory) and its bytes."""
+    return {
+        str(p.relative_to(directory)): p.read_bytes() for p in directory.rglob("*") if p.is_file()
+    }
 
 
 EXPECTED_GRAPHS = {

@@ -7,7 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from build_project import make_project
 
+from service.build.dataset import build_dataset
 from service.build.validate import PROJECT_GRAPH, validate
 from service.config import Settings
 from service.errors import ConfigError, ParseError
@@ -144,3 +146,34 @@ def test_a_project_file_validated_as_a_contribution_is_read_once(tmp_path: Path)
 def test_a_quote_not_found_says_how_to_find_the_passage() -> None:
     [failure] = validate([CONTRIB / "bad.ttl"], settings_for(FIXTURE)).quotes.failures
     assert '`cpkg quote cpr:source-b "42 cases were reviewed"`' in failure.message()
+
+
+def test_a_contribution_is_checked_against_the_build_incrementally(tmp_path: Path) -> None:
+    """After `cpkg build`, validate uses the build's index; the report is the same as a full
+    validation's, and an edit to the project's files makes it validate everything again."""
+    settings = make_project(tmp_path)
+    build_dataset(settings)
+    files = [CONTRIB / "good.ttl", CONTRIB / "bad.ttl"]
+    incremental = validate(files, settings)
+    assert incremental.mode == "incremental"
+    shutil.rmtree(settings.output_dir / "shacl-index")
+    full = validate(files, settings)
+    assert full.mode.startswith("full")
+    assert incremental.results == full.results and not incremental.conforms
+    assert json.loads(incremental.to_json())["shacl_mode"] == "incremental"
+
+    build_dataset(settings)
+    findings = settings.graph_dir / "findings.ttl"
+    findings.write_text(findings.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    stale = validate(files, settings)
+    assert stale.mode == "full (the project's files changed since the dataset was built)"
+    assert stale.results == full.results
+
+
+def test_an_unreadable_index_means_a_full_validation(tmp_path: Path) -> None:
+    settings = make_project(tmp_path)
+    build_dataset(settings)
+    shutil.rmtree(settings.output_dir / "shacl-index" / "store")
+    report = validate([CONTRIB / "good.ttl"], settings)
+    assert report.mode.startswith("full (the validation index cannot be read")
+    assert report.conforms, report.to_text()
