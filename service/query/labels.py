@@ -18,12 +18,19 @@ LABEL_PROPERTIES = (
     "https://w3id.org/cpkg/def#shortTitle",
     "https://w3id.org/cpkg/def#nameText",
 )
-_IRI_OK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
+_IRI_OK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f<>\"{}|\\^`]*$")
 
 
 def is_safe_iri(iri: str) -> bool:
-    """True if ``iri`` is absolute and can be written as ``<iri>`` in SPARQL/Turtle."""
-    return bool(iri) and _IRI_OK.match(iri) is not None
+    """True if ``iri`` is absolute and can be written as ``<iri>`` in SPARQL/Turtle (and is
+    an IRI pyoxigraph accepts: RFC 3987 allows fewer code points than any pattern here says)."""
+    if not iri or _IRI_OK.match(iri) is None:
+        return False
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return True
 
 
 def local_name(iri: str) -> str:

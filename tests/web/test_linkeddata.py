@@ -94,7 +94,11 @@ def test_public_base_setting(app, store: EmbeddedStore) -> None:  # type: ignore
     assert "<http://localhost/id/finding-test-full>" in ttl and FINDING not in ttl
 
 
-@pytest.mark.parametrize("path", ["/id/no-such-thing", "/id/%3Cscript%3E", "/id/a%20b"])
+@pytest.mark.parametrize(
+    "path",
+    # the last two are not IRIs at all: a control character, a Unicode non-character
+    ["/id/no-such-thing", "/id/%3Cscript%3E", "/id/a%20b", "/id/a%1Bb", "/id/a%EF%BF%BE"],
+)
 def test_unknown_iri_404(client: FlaskClient, path: str) -> None:
     assert client.get(path, headers={"Accept": "text/html"}).status_code == 404
     assert client.get(path, headers={"Accept": "text/turtle"}).status_code == 404
