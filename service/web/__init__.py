@@ -22,6 +22,7 @@ from service.web import (
     chains,
     dataset,
     errors,
+    fragments,
     graph_store,
     metrics,
     openapi,
@@ -40,7 +41,7 @@ from service.web.context import (
     get_settings,
     remember_app,
 )
-from service.web.fastpath import RATE_WAIT, FastPath
+from service.web.fastpath import FAST_PATH_ERROR, RATE_WAIT, FastPath
 from service.web.ratelimit import RateLimiter, is_loopback
 
 BLUEPRINTS: list[Blueprint] = [
@@ -79,7 +80,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     limiter = RateLimiter(settings.rate_limit, settings.rate_period, settings.rate_burst)
     app.extensions[LIMITER_KEY] = limiter
     errors.register(app)
-    app.context_processor(pages.template_helpers)
+    app.jinja_env.globals.update(pages.template_helpers(), **fragments.template_helpers())
     app.before_request(_before)
     app.after_request(_after)
     for bp in BLUEPRINTS:
@@ -106,6 +107,10 @@ def _before() -> None:
     if failure is not None:
         raise failure
     _buffer_chunked_body(settings.max_request_bytes)
+    answered = request.environ.pop(FAST_PATH_ERROR, None)
+    if answered is not None:  # the fast path's error: explained here, not evaluated again
+        error, g.cpkg_offers = answered
+        raise error
     if len(request.query_string) > settings.max_request_bytes:
         raise RequestTooLarge(
             f"the query string is longer than {settings.max_request_bytes} bytes; "

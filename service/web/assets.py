@@ -13,13 +13,15 @@ import gzip
 import hashlib
 import mimetypes
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, Response, request, url_for
+from flask import Flask, Response, request
 from werkzeug.security import safe_join
 
 from service.errors import NotFound
+from service.web.urls import url_for_page
 
 STATIC = Path(__file__).with_name("static")
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -28,35 +30,44 @@ _COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/s
 _lock = threading.Lock()
 
 
-@dataclass(frozen=True)
+@dataclass
 class Asset:
     data: bytes
     gzipped: bytes | None
     digest: str
     media_type: str
     mtime: float
+    checked: float  # when the file was last looked at (time.monotonic)
+
+
+RECHECK_SECONDS = 1.0
 
 
 _cache: dict[str, Asset] = {}
 
 
 def _load(name: str) -> Asset:
-    """The asset ``name`` under static/ (NotFound outside it or when missing)."""
+    """The asset ``name`` under static/ (NotFound outside it or when missing); a file read in
+    the last second is not looked at again (pages name their assets on every render)."""
+    with _lock:
+        found = _cache.get(name)
+    if found is not None and time.monotonic() - found.checked < RECHECK_SECONDS:
+        return found
     joined = safe_join(str(STATIC), name)
     path = Path(joined) if joined else None
     if path is None or not path.is_file():
         raise NotFound(f"no static file {name!r}")
     mtime = path.stat().st_mtime
-    with _lock:
-        found = _cache.get(name)
     if found is not None and found.mtime == mtime:
+        found.checked = time.monotonic()
         return found
     data = path.read_bytes()
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if path.suffix == ".js":
         media_type = "application/javascript"
     packed = gzip.compress(data, 6, mtime=0) if media_type.startswith(_COMPRESSIBLE) else None
-    asset = Asset(data, packed, hashlib.sha256(data).hexdigest()[:16], media_type, mtime)
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    asset = Asset(data, packed, digest, media_type, mtime, time.monotonic())
     with _lock:
         _cache[name] = asset
     return asset
@@ -64,7 +75,7 @@ def _load(name: str) -> Asset:
 
 def asset(name: str) -> str:
     """The URL of a static file, named by its content (for templates)."""
-    return url_for("static", filename=name, v=_load(name).digest)
+    return url_for_page("static", filename=name, v=_load(name).digest)
 
 
 def serve(filename: str) -> Response:

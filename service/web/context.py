@@ -6,11 +6,14 @@ time limit, result cap, access control and cache to every read (service/query/ex
 
 from __future__ import annotations
 
+import io
+import sys
 import uuid
 import weakref
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Flask, current_app, g, has_request_context
 
@@ -57,8 +60,28 @@ def app_key() -> str:
 
 def task_request(key: str, url: str) -> AbstractContextManager[Any]:
     """A request context for rendering a page inside a read task (an evaluator has none):
-    the same app and URL, so links and ``url_for`` come out as for the request answered."""
-    return _APPS[key].test_request_context(url)
+    the same app and URL, so links and ``url_for`` come out as for the request answered.
+    (A bare WSGI environ: Werkzeug's test EnvironBuilder costs a quarter of a small page.)"""
+    parts = urlsplit(url)
+    default_port = "443" if parts.scheme == "https" else "80"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": unquote_to_bytes(parts.path or "/").decode("latin-1"),
+        "QUERY_STRING": parts.query,
+        "SERVER_NAME": parts.hostname or "localhost",
+        "SERVER_PORT": str(parts.port) if parts.port else default_port,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": parts.netloc,
+        "wsgi.url_scheme": parts.scheme or "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+    }
+    return _APPS[key].request_context(environ)
 
 
 def read(fn: Callable[..., T], *args: Any, cache: bool = True) -> T:

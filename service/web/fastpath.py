@@ -13,6 +13,11 @@ answers both kinds itself:
   accepts, no SERVICE outside the allowlist), then the same read through the executor, with
   its time limit, result cap, access control and cache.
 
+- an anonymous **resource** read (``GET``/``HEAD /id/…``, with at most ``page``, ``per_page``
+  and ``format``) is answered by the route's own function (``resources.answer_resource``) with
+  the route's headers; an error it raises is handed to Flask, which explains it without
+  evaluating again (``FAST_PATH_ERROR``).
+
 Everything else (credentials, errors found before evaluating, protocol datasets, browsers who
 want an HTML error page, updates, the service description) falls through to Flask, which
 explains it. Rate limiting and metrics apply exactly as on the Flask path, once per request.
@@ -23,6 +28,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
@@ -34,20 +40,28 @@ from flask import Flask, request
 import service.web.metrics as metrics
 from service.errors import CpkgError, QueryTimeout
 from service.formats import HTML
-from service.protocol.conneg import ERROR
+from service.protocol.conneg import ERROR, RESOURCE
 from service.protocol.request import check_nesting, prepare_query
 from service.query.access import ANONYMOUS
 from service.query.answers import answer
 from service.query.cache import QueryCache
 from service.query.executor import Executor, Streamed
 from service.store.base import UNION
-from service.web.context import get_executor, get_settings
+from service.web.context import APP_KEY, get_executor, get_settings
+from service.web.pages import site_base_for
 from service.web.ratelimit import RateLimiter, is_loopback
+from service.web.resources import ResourceRequest, answer_resource, link_header
 
 log = logging.getLogger(__name__)
 
 REPLAYABLE = "cpkg.replayable"  # environ flag set by the /sparql route for a cacheable answer
 RATE_WAIT = "cpkg.rate-wait"  # environ: this layer took the caller's rate-limit token
+FAST_PATH_ERROR = "cpkg.fast-path-error"  # environ: (error, offers) for Flask to explain
+RESOURCE_ROUTE = "/id/<path:local>"
+RESOURCE_ARGS = frozenset({"page", "per_page", "format"})
+# What the fast path answers itself: a plain path and host (anything else, Flask reads exactly)
+_PLAIN_PATH = re.compile(r"/id/[A-Za-z0-9._~!$&'()*+,;=:@/-]+")
+_PLAIN_HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
 CORS = (
@@ -139,6 +153,8 @@ class FastPath:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
+        if environ.get("PATH_INFO", "").startswith("/id/"):
+            return self._resource(environ, start_response, started)
         key = self._key(environ)
         if key is None:
             return self.wsgi_app(environ, start_response)
@@ -188,11 +204,66 @@ class FastPath:
         headers: list[tuple[str, str]],
         body: Iterable[bytes],
         started: float,
+        route: str = "/sparql",
     ) -> Iterable[bytes]:
         start_response(status, headers)
-        metrics.REQUESTS.labels(route="/sparql", method=method, status=status[:3]).inc()
-        metrics.LATENCY.labels(route="/sparql").observe(time.perf_counter() - started)
+        metrics.REQUESTS.labels(route=route, method=method, status=status[:3]).inc()
+        metrics.LATENCY.labels(route=route).observe(time.perf_counter() - started)
         return body
+
+    def _resource(
+        self, environ: dict[str, Any], start_response: StartResponse, started: float
+    ) -> Iterable[bytes]:
+        """``GET /id/…`` for an anonymous caller: the route's answer, without Flask."""
+        req = self._resource_request(environ)
+        if req is None or not self._allowed(environ):
+            return self.wsgi_app(environ, start_response)
+        try:
+            found = answer_resource(req, functools.partial(self.executor.read, ANONYMOUS))
+        except CpkgError as exc:  # Flask answers it (negotiated, logged, counted) as the route
+            environ[FAST_PATH_ERROR] = (exc, RESOURCE)
+            return self.wsgi_app(environ, start_response)
+        headers = _headers(found.content_type, len(found.body))
+        if found.links:
+            headers.append(("Link", link_header(found.links)))
+        method = environ["REQUEST_METHOD"]
+        body = [] if method == "HEAD" else [found.body]
+        return self._send(start_response, method, "200 OK", headers, body, started, RESOURCE_ROUTE)
+
+    def _resource_request(self, environ: dict[str, Any]) -> ResourceRequest | None:
+        """The request as the route would read it, when it is plain enough to read here."""
+        method = environ.get("REQUEST_METHOD")
+        path, host = environ.get("PATH_INFO", ""), environ.get("HTTP_HOST", "")
+        if (
+            method not in ("GET", "HEAD")
+            or (self.credentials_matter and environ.get("HTTP_AUTHORIZATION"))
+            or environ.get("SCRIPT_NAME")
+            or not _PLAIN_PATH.fullmatch(path)
+            or not _PLAIN_HOST.fullmatch(host)
+        ):
+            return None
+        query = environ.get("QUERY_STRING", "")
+        try:
+            args = parse_qsl(query, keep_blank_values=True, errors="strict")
+        except (UnicodeDecodeError, ValueError):
+            return None
+        names = [name for name, _ in args]
+        if len(query) > self.max_bytes or len(set(names)) != len(names):
+            return None
+        if not set(names) <= RESOURCE_ARGS:
+            return None
+        scheme = environ.get("wsgi.url_scheme", "http")
+        base_url = f"{scheme}://{host}{path}"
+        site = site_base_for(self.settings, f"{scheme}://{host}/")
+        return ResourceRequest(
+            local=path[len("/id/") :],
+            accept=environ.get("HTTP_ACCEPT"),
+            args=dict(args),
+            base_url=base_url,
+            url=f"{base_url}?{query}" if query else base_url,
+            app_key=self.app.extensions[APP_KEY],
+            rewrite_to=site if self.settings.rewrite_rdf_iris else None,
+        )
 
     def _record(
         self, environ: dict[str, Any], start_response: StartResponse, key: RequestKey

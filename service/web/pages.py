@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 from flask import Response, g, render_template, request
 
+from service.config import Settings
 from service.formats import Format
 from service.protocol.conneg import Offers
 from service.protocol.serializers import serialize_triples
@@ -20,17 +21,24 @@ from service.query.labels import is_safe_iri
 from service.vocab import BASE, compact, rewrite_iris
 from service.web.assets import asset
 from service.web.context import get_settings
+from service.web.urls import url_for_page
 
 _LINKABLE = re.compile(r"^(https?|mailto|urn|doi):", re.IGNORECASE)
 
 
+def site_base_for(settings: Settings, host_url: str) -> str:
+    """The URL (ending in '/') that stands for ``https://w3id.org/cpkg/`` on the host at
+    ``host_url``: CPKG_PUBLIC_BASE when set."""
+    base = settings.public_base or host_url
+    return base if base.endswith("/") else base + "/"
+
+
 def site_base() -> str:
-    """The URL (ending in '/') that stands for ``https://w3id.org/cpkg/`` on this host (worked
-    out once per request: a page links hundreds of IRIs)."""
+    """``site_base_for`` this request (worked out once per request: a page links hundreds of
+    IRIs)."""
     base: str | None = g.get("cpkg_site_base")
     if base is None:
-        base = get_settings().public_base or request.host_url
-        base = g.cpkg_site_base = base if base.endswith("/") else base + "/"
+        base = g.cpkg_site_base = site_base_for(get_settings(), request.host_url)
     return base
 
 
@@ -44,8 +52,14 @@ def href(iri: str | None) -> str | None:
 
 
 def template_helpers() -> dict[str, object]:
-    """Functions every template may call to link and name IRIs."""
-    return {"href": href, "compact": compact, "site_base": site_base, "asset": asset}
+    """Functions every template may call to link and name IRIs (Jinja globals)."""
+    return {
+        "href": href,
+        "compact": compact,
+        "site_base": site_base,
+        "asset": asset,
+        "url_for": url_for_page,
+    }
 
 
 def negotiate(offers: Offers) -> Format:

@@ -9,8 +9,12 @@ resource with a million links answers as fast as any other.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
 import pyoxigraph as ox
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
 from service.errors import NotFound, ProtocolError
 from service.formats import HTML, TURTLE, Format
@@ -32,8 +36,8 @@ SHAPES_GRAPH = str(GRAPH["ontology-shapes"])
 SOURCE_DOCUMENT = BASE + "def#SourceDocument"
 
 
-def _int_arg(name: str, default: int, most: int) -> int:
-    raw = request.args.get(name, "")
+def _int_arg(args: Mapping[str, str], name: str, default: int, most: int) -> int:
+    raw = args.get(name, "")
     if not raw:
         return default
     if not raw.isdigit() or not 1 <= int(raw) <= most:
@@ -41,25 +45,42 @@ def _int_arg(name: str, default: int, most: int) -> int:
     return int(raw)
 
 
-@bp.route("/id/<path:local>", methods=["GET", "HEAD"])
-def resource(local: str) -> Response:
-    """A minted resource: HTML page or RDF by content negotiation, a page of links at a time."""
-    iri = BASE + "id/" + local
-    fmt = negotiate(RESOURCE)
+@dataclass(frozen=True)
+class ResourceRequest:
+    """What answering ``GET /id/…`` depends on, whoever parsed the request (the route, or the
+    fast path in front of Flask: service/web/fastpath.py)."""
+
+    local: str  # the path after /id/
+    accept: str | None
+    args: Mapping[str, str]  # the query arguments (the first value of each)
+    base_url: str  # this resource's URL on this host, without the query
+    url: str  # the URL asked for
+    app_key: str  # the app that renders HTML pages (service/web/context.py)
+    rewrite_to: str | None  # where canonical IRIs move in RDF (pages.rewrite_base)
+
+
+@dataclass(frozen=True)
+class ResourceAnswer:
+    body: bytes
+    content_type: str
+    links: list[tuple[str, str]]  # (rel, URL) paging links, for the Link header
+
+
+def answer_resource(req: ResourceRequest, read: Callable[..., Any]) -> ResourceAnswer:
+    """The page or RDF of a resource; NotFound, ProtocolError or NotAcceptable otherwise."""
+    iri = BASE + "id/" + req.local
+    fmt = RESOURCE.choose(req.accept, req.args.get("format") or req.args.get("_mediatype"))
     if not is_safe_iri(iri):
         raise NotFound(f"{iri!r} is not an IRI this dataset mints")
-    page = _int_arg("page", 1, 10**9)
-    per_page = _int_arg("per_page", PER_PAGE, MAX_PER_PAGE)
-    kept = tuple((k, v) for k, v in request.args.items() if k != "page")
-    paging = Paging(request.base_url, kept)
+    page = _int_arg(req.args, "page", 1, 10**9)
+    per_page = _int_arg(req.args, "per_page", PER_PAGE, MAX_PER_PAGE)
+    kept = tuple((k, v) for k, v in req.args.items() if k != "page")
+    paging = Paging(req.base_url, kept)
     if fmt is HTML:  # rendered where it is read: only the page's bytes cross the pipe
-        key = app_key()
-        body, exists, pages = read(resource_page, iri, page, per_page, key, request.url, kept)
-        resp = Response(body, content_type=HTML.content_type)
+        body, exists, pages = read(resource_page, iri, page, per_page, req.app_key, req.url, kept)
     else:
-        rdf = read(describe_rdf, iri, page, per_page, fmt, paging, rewrite_base())
-        resp = Response(rdf.body, content_type=fmt.content_type)
-        exists, pages = rdf.exists, rdf.pages
+        rdf = read(describe_rdf, iri, page, per_page, fmt, paging, req.rewrite_to)
+        body, exists, pages = rdf.body, rdf.exists, rdf.pages
     if not exists and page == 1:
         raise NotFound(
             f"nothing in the dataset is called <{iri}>; search for it with the "
@@ -67,9 +88,30 @@ def resource(local: str) -> Response:
         )
     if page > pages:
         raise NotFound(f"<{iri}> has {pages} page(s) of links; page {page} does not exist")
-    links = paging.links(page, pages)
-    if links:
-        resp.headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links)
+    return ResourceAnswer(body, fmt.content_type, paging.links(page, pages))
+
+
+def link_header(links: list[tuple[str, str]]) -> str:
+    return ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links)
+
+
+@bp.route("/id/<path:local>", methods=["GET", "HEAD"])
+def resource(local: str) -> Response:
+    """A minted resource: HTML page or RDF by content negotiation, a page of links at a time."""
+    g.cpkg_offers = RESOURCE  # every answer, errors included, varies by Accept
+    req = ResourceRequest(
+        local,
+        request.headers.get("Accept"),
+        request.args,
+        request.base_url,
+        request.url,
+        app_key(),
+        rewrite_base(),
+    )
+    found = answer_resource(req, read)
+    resp = Response(found.body, content_type=found.content_type)
+    if found.links:
+        resp.headers["Link"] = link_header(found.links)
     return resp
 
 
@@ -106,8 +148,8 @@ def resource_page(
 def ontology_triples(view: Store) -> list[ox.Triple]:
     """The ontology's triples (the ontology and concept graphs), a read task."""
     triples: list[ox.Triple] = []
-    for g in ONTOLOGY_GRAPHS:
-        triples.extend(view.get_graph(ox.NamedNode(g)))
+    for name in ONTOLOGY_GRAPHS:
+        triples.extend(view.get_graph(ox.NamedNode(name)))
     return list(dict.fromkeys(triples))
 
 

@@ -1,0 +1,28 @@
+"""Paths of the site's own pages, for templates: one place that remembers them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, has_request_context, request, url_for
+
+URLS_KEY = "cpkg.urls"
+#: Most paths remembered per app; beyond that (unbounded values, say a page's own IRI) the
+#: memory starts again.
+MOST_URLS = 4096
+
+
+def url_for_page(endpoint: str, **values: Any) -> str:
+    """Flask's ``url_for`` for templates, remembered: a path on this site depends only on the
+    app's routes and the script root, and every page links the same few (the navigation, the
+    assets). External URLs and anchors are worked out each time."""
+    if not has_request_context() or any(k.startswith("_") for k in values):
+        return url_for(endpoint, **values)
+    urls: dict[tuple[Any, ...], str] = current_app.extensions.setdefault(URLS_KEY, {})
+    key = (request.script_root, endpoint, tuple(sorted(values.items())))
+    found = urls.get(key)
+    if found is None:
+        if len(urls) >= MOST_URLS:
+            urls.clear()
+        found = urls[key] = url_for(endpoint, **values)
+    return found
