@@ -86,10 +86,24 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     app.wsgi_app = FastPath(app, app.wsgi_app, limiter)  # type: ignore[method-assign]
+    _ready_to_fork(app)
     # last: indexing reads through the executor, whose evaluators are forked from the app as it
     # is then (an app still being set up would render pages without its template helpers)
     search.prepare_search(app, store)
     return app
+
+
+def _ready_to_fork(app: Flask) -> None:
+    """Do now, while the worker has one thread, what pages do lazily the first time: templates,
+    the URL map, the IDNA codec. Pages render in forked evaluators, and a child forked while
+    another thread is midway through one of these inherits its lock held forever: its first
+    page hung until the time limit (a 503 under load, found by tests/security/test_load.py).
+    Done once here, the children inherit the finished work instead (and skip ~0.2 s of CPU
+    each compiling templates)."""
+    for name in app.jinja_env.list_templates(extensions=["html"]):
+        app.jinja_env.get_template(name)
+    app.url_map.update()
+    "localhost".encode("idna")  # imports encodings.idna, as binding the URL map to a host does
 
 
 def _before() -> None:

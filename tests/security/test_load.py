@@ -86,7 +86,9 @@ def test_concurrent_clients_with_explosive_queries(
             with lock:
                 latencies.append(elapsed)
                 if status != 200 and status != -1:
-                    errors.append(f"{path} {params}: {status} {r.text[:200] if r else ''}")
+                    errors.append(
+                        f"{path} {params}: {status} {r.text[:300] if r is not None else ''}"
+                    )
 
     def bomber() -> None:
         session = requests.Session()

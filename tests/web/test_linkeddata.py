@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import sys
 
 import pytest
 import rdflib
@@ -66,6 +67,18 @@ def test_resource_html_for_browsers(client: FlaskClient) -> None:
     assert "/chain/view?focus=" in page
     r2 = client.get("/id/recommendation-test-1", headers={"Accept": "text/html"})
     assert "Referred to by" in r2.get_data(as_text=True)
+
+
+def test_app_ready_before_evaluators_fork(app) -> None:  # type: ignore[no-untyped-def]
+    """Pages render in forked evaluators. What a page does lazily the first time (compile a
+    template, compile the URL map, import the IDNA codec) takes a lock; an evaluator forked
+    while another thread held it hung on its first page until the time limit. The app does
+    them before any evaluator exists."""
+    env = app.jinja_env
+    compiled = {key[1] for key in (env.cache or {})}
+    assert set(env.list_templates(extensions=["html"])) <= compiled
+    assert not app.url_map._remap  # compiled: matching takes no lock
+    assert "encodings.idna" in sys.modules
 
 
 def test_incoming_links_and_external_links(client: FlaskClient) -> None:
