@@ -68,11 +68,11 @@ def task_request(key: str, url: str) -> AbstractContextManager[Any]:
         "REQUEST_METHOD": "GET",
         "SCRIPT_NAME": "",
         "PATH_INFO": unquote_to_bytes(parts.path or "/").decode("latin-1"),
-        "QUERY_STRING": parts.query,
-        "SERVER_NAME": parts.hostname or "localhost",
+        "QUERY_STRING": _wsgi_str(parts.query),
+        "SERVER_NAME": _wsgi_str(parts.hostname or "localhost"),
         "SERVER_PORT": str(parts.port) if parts.port else default_port,
         "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": parts.netloc,
+        "HTTP_HOST": _wsgi_str(parts.netloc),
         "wsgi.url_scheme": parts.scheme or "http",
         "wsgi.input": io.BytesIO(),
         "wsgi.errors": sys.stderr,
@@ -82,6 +82,12 @@ def task_request(key: str, url: str) -> AbstractContextManager[Any]:
         "wsgi.version": (1, 0),
     }
     return _APPS[key].request_context(environ)
+
+
+def _wsgi_str(text: str) -> str:
+    """``text`` as a WSGI environ holds it (PEP 3333: its UTF-8 bytes, one character per byte):
+    a page URL can hold any character, e.g. in an unknown query parameter."""
+    return text.encode("utf-8").decode("latin-1")
 
 
 def read(fn: Callable[..., T], *args: Any, cache: bool = True) -> T:

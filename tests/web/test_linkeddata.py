@@ -107,6 +107,15 @@ def test_public_base_setting(app, store: EmbeddedStore) -> None:  # type: ignore
     assert "<http://localhost/id/finding-test-full>" in ttl and FINDING not in ttl
 
 
+@pytest.mark.parametrize("fmt", ["html", "ttl"])
+def test_any_character_in_the_query_string(client: FlaskClient, fmt: str) -> None:
+    """An unknown parameter is ignored whatever its characters (found by Schemathesis: one
+    outside Latin-1 broke the page's request context with a 500)."""
+    r = client.get("/id/finding-test-full?format=" + fmt + "&0%3C%F0%A0%85%BD=%F0%A0%85%BD")
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    assert "finding-test-full" in r.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     "path",
     # the last two are not IRIs at all: a control character, a Unicode non-character
