@@ -84,6 +84,27 @@ def test_update_is_all_or_nothing(store: EmbeddedStore) -> None:
     assert G + "new" in store.graph_names()
 
 
+def test_labels_follow_every_write(store: EmbeddedStore) -> None:
+    """Index lookups are remembered between pages, never across a write: a label changed by
+    SPARQL Update or the Graph Store shows on the next page."""
+    x = CPR + "relabelled"
+
+    def label() -> list[str]:
+        return [str(o.value) for _, _, o in store.objects([x], [LABEL], first=True)]
+
+    assert label() == []
+    store.update(f"INSERT DATA {{ GRAPH <{G}new> {{ <{x}> <{LABEL}> 'old' }} }}")
+    assert label() == ["old"]
+    store.update(
+        f"DELETE DATA {{ GRAPH <{G}new> {{ <{x}> <{LABEL}> 'old' }} }} ;"
+        f"INSERT DATA {{ GRAPH <{G}new> {{ <{x}> <{LABEL}> 'new' }} }}"
+    )
+    assert label() == ["new"]
+    g = NamedNode(G + "new")
+    store.replace_graph(g, [Triple(NamedNode(x), NamedNode(LABEL), Literal("put"))])
+    assert label() == ["put"]
+
+
 def test_graph_store_operations(store: EmbeddedStore) -> None:
     g = NamedNode(G + "scratch")
     t1 = Triple(NamedNode(CPR + "a"), NamedNode(LABEL), Literal("a"))
