@@ -268,8 +268,10 @@ class Virtuoso(Server):
 
 def _virtuoso_harness() -> Any:
     """The remote-store engineer's harness (tests/store/virtuoso.py), with a longer limit."""
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
+    # as under pytest: the project root, and tests/ for the helpers its modules import
+    for path in (str(ROOT), str(ROOT / "tests")):
+        if path not in sys.path:
+            sys.path.insert(0, path)
     from tests.store.virtuoso import Virtuoso as Harness
     from tests.store.virtuoso import virtuoso_binary
 

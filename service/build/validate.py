@@ -15,7 +15,6 @@ from typing import Any
 
 import pyshacl
 from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
-from rdflib.collection import Collection
 from rdflib.term import Node
 
 from service.build.audit import AuditReport, audit_support
@@ -30,6 +29,7 @@ from service.build.loading import (
     to_store,
 )
 from service.build.shacl.api import Checked, check_files
+from service.build.shacl.paths import path_text
 from service.build.shacl.project import Parent, check_contribution
 from service.build.sources import QuoteReport, load_sources, verify_quotes
 from service.config import Settings
@@ -180,29 +180,6 @@ def _term(node: Node | None, parent: Parent | None = None) -> str:
     return f"_:{node}"
 
 
-def _path(graph: Graph, node: Node | None) -> str | None:
-    """SHACL property paths in SPARQL-like notation."""
-    if node is None:
-        return None
-    if isinstance(node, URIRef):
-        return iri_text(str(node))
-    for predicate, fmt in (
-        (SH.inversePath, "^{}"),
-        (SH.zeroOrMorePath, "{}*"),
-        (SH.oneOrMorePath, "{}+"),
-        (SH.zeroOrOnePath, "{}?"),
-    ):
-        inner = graph.value(node, predicate)
-        if inner is not None:
-            return fmt.format(_path(graph, inner))
-    alternatives = graph.value(node, SH.alternativePath)
-    if alternatives is not None:
-        return "(" + "|".join(_path(graph, n) or "" for n in Collection(graph, alternatives)) + ")"
-    if graph.value(node, RDF.first) is not None:
-        return "/".join(_path(graph, n) or "" for n in Collection(graph, node))
-    return f"_:{node}"
-
-
 def shacl_results(results: Graph, parent: Parent, origin: Mapping[str, str]) -> list[ShaclResult]:
     """Turn a sh:ValidationReport into readable records, violations first."""
     out: list[ShaclResult] = []
@@ -214,7 +191,7 @@ def shacl_results(results: Graph, parent: Parent, origin: Mapping[str, str]) -> 
             ShaclResult(
                 severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
                 focus_node=_term(focus, parent),
-                path=_path(results, results.value(result, SH.resultPath)),
+                path=path_text(results, results.value(result, SH.resultPath)),
                 message="; ".join(messages) or "(no message)",
                 value=_term(v) if (v := results.value(result, SH.value)) is not None else None,
                 component=_term(results.value(result, SH.sourceConstraintComponent)),

@@ -12,33 +12,12 @@ from __future__ import annotations
 from collections import Counter
 
 from rdflib import RDF, SH, BNode, Graph, Literal
-from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.term import Node
 
+from service.build.shacl.paths import path_text
+
 Record = tuple[object, ...]
-
-
-def _path(graph: Graph, node: Node | None) -> str | None:
-    if node is None:
-        return None
-    if not isinstance(node, BNode):
-        return node.n3()
-    for predicate, fmt in (
-        (SH.inversePath, "^{}"),
-        (SH.zeroOrMorePath, "({})*"),
-        (SH.oneOrMorePath, "({})+"),
-        (SH.zeroOrOnePath, "({})?"),
-    ):
-        inner = graph.value(node, predicate)
-        if inner is not None:
-            return fmt.format(_path(graph, inner))
-    alternatives = graph.value(node, SH.alternativePath)
-    if alternatives is not None:
-        return "(" + "|".join(_path(graph, n) or "" for n in Collection(graph, alternatives)) + ")"
-    if graph.value(node, RDF.first) is not None:
-        return "(" + "/".join(_path(graph, n) or "" for n in Collection(graph, node)) + ")"
-    return "[]"
 
 
 def _term(graph: Graph, node: Node | None) -> str | None:
@@ -57,7 +36,7 @@ def record(graph: Graph, result: Node) -> Record:
     details = sorted(repr(record(graph, d)) for d in graph.objects(result, SH.detail))
     return (
         _term(graph, graph.value(result, SH.focusNode)),
-        _path(graph, graph.value(result, SH.resultPath)),
+        path_text(graph, graph.value(result, SH.resultPath)),
         _term(graph, graph.value(result, SH.value)),
         _term(graph, graph.value(result, SH.sourceShape)),
         graph.value(result, SH.sourceConstraintComponent),

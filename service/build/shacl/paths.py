@@ -8,13 +8,16 @@ triples a path reads, `sparql` writes it back as a SPARQL path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rdflib import RDF, RDFS, SH, BNode, Graph, URIRef
+from rdflib.collection import Collection
 from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
 from rdflib.term import Node
 
 from service.build.shacl.terms import Unsupported, iri
+from service.vocab import iri_text
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,28 @@ def _members(sg: Graph, lst: Node, flip: bool, depth: int, kind: str) -> tuple[P
 def sparql_path(sg: Graph, path: Node) -> str:
     """A sh:path as the SPARQL property path that finds pySHACL's value nodes."""
     return sparql(from_shacl(sg, path))
+
+
+def path_text(graph: Graph, node: Node | None, name: Callable[[str], str] = iri_text) -> str | None:
+    """A sh:path or sh:resultPath as written in SPARQL, for people (reports) and for comparing
+    reports; any node is accepted (one that is not a path shows as its blank node)."""
+    if node is None:
+        return None
+    if isinstance(node, URIRef):
+        return name(str(node))
+    for predicate, fmt in ((SH.inversePath, "^{}"), *((p, "{}" + m) for p, m in _REPEATS)):
+        inner = graph.value(node, predicate)
+        if inner is not None:
+            text = path_text(graph, inner, name) or ""
+            nested = graph.value(inner, RDF.first) is not None
+            return fmt.format(f"({text})" if nested else text)
+    alternatives = graph.value(node, SH.alternativePath)
+    if alternatives is not None:
+        parts = (path_text(graph, n, name) or "" for n in Collection(graph, alternatives))
+        return "(" + "|".join(parts) + ")"
+    if graph.value(node, RDF.first) is not None:
+        return "/".join(path_text(graph, n, name) or "" for n in Collection(graph, node))
+    return f"_:{node}"
 
 
 def from_sparql(path: object) -> PathTree:
