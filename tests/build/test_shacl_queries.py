@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
+from rdflib import SH, Graph, URIRef
 
 from service.build.shacl.deps import query_dependencies
+from service.build.shacl.paths import path_text
 from service.build.shacl.rewrite import restrict, rewrite_exists
 from service.build.shacl.sensitivity import conflict, features
 
@@ -161,3 +163,25 @@ def test_datatype_tests_against_other_datatypes_ignore_integer_rewrites() -> Non
     strings = features("SELECT $this WHERE { $this ?p ?v FILTER (STRLEN(STR(?v)) > 2) }", prefixes)
     assert conflict(strings, lexical_changed=False, datatypes=rewritten) is None
     assert conflict(strings, lexical_changed=True, datatypes=set()) is not None
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ("ex:p", "<http://example.org/p>"),
+        ("[ sh:inversePath ex:p ]", "^<http://example.org/p>"),
+        ("( ex:p ex:q )", "<http://example.org/p>/<http://example.org/q>"),
+        ("[ sh:zeroOrMorePath ( ex:p ex:q ) ]", "(<http://example.org/p>/<http://example.org/q>)*"),
+        ("[ sh:alternativePath ( ex:p ex:q ) ]", "(<http://example.org/p>|<http://example.org/q>)"),
+        ("[ sh:oneOrMorePath [ sh:inversePath ex:p ] ]", "^<http://example.org/p>+"),
+    ],
+)
+def test_report_paths_read_as_sparql(path: str, text: str) -> None:
+    """A result path in a report reads as the SPARQL path it stands for: a sequence inside a
+    repeat keeps its brackets ((p/q)* is not p/q*)."""
+    g = Graph().parse(
+        data=f"@prefix ex: <{EX}> . @prefix sh: <{SH}> . ex:shape sh:path {path} .",
+        format="turtle",
+    )
+    node = g.value(URIRef(EX + "shape"), SH.path)
+    assert path_text(g, node, lambda iri: f"<{iri}>") == text
