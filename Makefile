@@ -48,10 +48,10 @@ typecheck: install
 test: install lint typecheck
 	$(BIN)/pytest
 
-# Unit and in-process tests only (under a minute, on every core): no Virtuoso, browser, server
-# or fuzz tests.
+# Unit and in-process tests only (under a minute, on every core): no Virtuoso, browser, server,
+# fuzz or command-line (subprocess) tests.
 test-fast: install
-	$(BIN)/pytest -q -n auto -m "not virtuoso and not browser and not server and not fuzz"
+	$(BIN)/pytest -q -n auto -m "not virtuoso and not browser and not server and not fuzz and not cli"
 
 # Longer security runs (tests/security): 10x the fuzz examples, a 2-minute load with 64 clients.
 SOAK_SECONDS ?= 120

@@ -13,6 +13,8 @@ from contrib_project import copy_project
 
 from service import cli
 
+pytestmark = pytest.mark.cli  # runs the cpkg command in a subprocess (not in make test-fast)
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "build"
 CONTRIB = FIXTURE / "contribution"

@@ -33,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import requests
 from werkzeug.serving import make_server
 
@@ -42,6 +43,8 @@ if str(ROOT) not in sys.path:
 
 from service.build.locate import block_span  # noqa: E402
 from service.config import Settings  # noqa: E402
+
+pytestmark = pytest.mark.cli  # runs the cpkg command in a subprocess (not in make test-fast)
 
 DOC = ROOT / "docs" / "contributing.md"
 FENCE = re.compile(r"(?:<!-- (?P<note>[^>]*?) -->\n)?```(?P<lang>\w+)\n(?P<body>.*?)```", re.S)

@@ -62,16 +62,21 @@ PREFIX dcterms: <{P["dcterms"]}>
 PREFIX oa: <{P["oa"]}>
 PREFIX rdf: <{P["rdf"]}>
 SELECT ?item ?prop ?rank ?quote ?source ?file ?status ?reasoning ?authority WHERE {{
-  VALUES (?item ?prop) {{ PAIRS }}
-  {{ ?item cpkg:evidence ?e . ?e cpkg:supports ?prop BIND(1 AS ?rank) {_QUOTE} {_FILE} }}
-  UNION {{ ?c a cpkg:Claim ; rdf:subject ?item ; rdf:predicate ?prop ; cpkg:epistemicStatus ?status
+  {{ VALUES (?item ?prop) {{ PAIRS }}
+     ?item cpkg:evidence ?e . ?e cpkg:supports ?prop BIND(1 AS ?rank) {_QUOTE} {_FILE} }}
+  UNION {{ VALUES (?item ?prop) {{ PAIRS }}
+          ?c a cpkg:Claim ; rdf:subject ?item ; rdf:predicate ?prop ; cpkg:epistemicStatus ?status
           OPTIONAL {{ ?c cpkg:reasoning ?reasoning }} OPTIONAL {{ ?c dcterms:source ?authority }}
           BIND(2 AS ?rank) }}
-  UNION {{ ?c a cpkg:Claim ; rdf:subject ?item ; rdf:predicate ?prop ; cpkg:evidence ?e
+  UNION {{ VALUES (?item ?prop) {{ PAIRS }}
+          ?c a cpkg:Claim ; rdf:subject ?item ; rdf:predicate ?prop ; cpkg:evidence ?e
           BIND(2 AS ?rank) {_QUOTE} {_FILE} }}
-  UNION {{ ?item cpkg:evidence ?e BIND(3 AS ?rank) {_QUOTE} {_FILE} }}
+  UNION {{ VALUES (?item ?prop) {{ PAIRS }}
+          ?item cpkg:evidence ?e BIND(3 AS ?rank) {_QUOTE} {_FILE} }}
 }}
 """
+# The pairs are named in every branch: with one VALUES outside the UNION, pyoxigraph evaluated
+# each branch over the whole graph before joining (3.5 s for the project's timeline).
 
 ABOUT_QUERY = f"""
 PREFIX cpkg: <{P["cpkg"]}>

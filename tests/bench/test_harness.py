@@ -34,6 +34,7 @@ def test_generate_is_deterministic(tmp_path: Path) -> None:
     assert "http://www.w3.org/ns/oa#TextQuoteSelector" in text
 
 
+@pytest.mark.server  # starts `cpkg serve` (granian) and wrk
 def test_harness_tiny_run(tmp_path: Path) -> None:
     if shutil.which("wrk") is None:
         missing("wrk", "wrk (the HTTP load generator) is not installed: apt-get install wrk")
