@@ -141,17 +141,7 @@ def markdown(rows: list[Row], notes: list[str], duration: float, connections: in
         body = []
         for q in QUERY_ORDER:
             cells = [q]
-            for srv in servers:
-                k = ("http", size, srv, q, "req_s")
-                if k not in val:
-                    cells.append("failed/skipped")
-                    continue
-                if val[k] == 0:
-                    cells.append(f"0 (none completed in {duration:g} s)")
-                    continue
-                p50 = val[("http", size, srv, q, "p50_ms")]
-                p99 = val[("http", size, srv, q, "p99_ms")]
-                cells.append(f"{_fmt(val[k])} ({_fmt(p50)} / {_fmt(p99)})")
+            cells += [_http_cell(val, ("http", size, srv, q), duration) for srv in servers]
             body.append(cells)
         out += _table(["query", *servers], body)
         peers = [s for s in servers if not s.startswith("cpkg")]
@@ -197,6 +187,21 @@ def markdown(rows: list[Row], notes: list[str], duration: float, connections: in
     return "\n".join(out)
 
 
+def _http_cell(
+    val: dict[tuple[str, str, str, str, str], float],
+    at: tuple[str, str, str, str],
+    duration: float,
+    missing: str = "failed/skipped",
+) -> str:
+    """'req/s (p50 / p99)' of one server and query (``at``: section, size, server, query)."""
+    rate = val.get((*at, "req_s"))
+    if rate is None:
+        return missing
+    if rate == 0:
+        return f"0 (none completed in {duration:g} s)"
+    return f"{_fmt(rate)} ({_fmt(val[(*at, 'p50_ms')])} / {_fmt(val[(*at, 'p99_ms')])})"
+
+
 def _distinct_tables(
     rows: list[Row],
     val: dict[tuple[str, str, str, str, str], float],
@@ -220,13 +225,9 @@ def _distinct_tables(
         body = []
         for q in queries:
             cells = [q]
-            for srv in servers:
-                k = ("http-distinct", size, srv, q, "req_s")
-                if k not in val:
-                    cells.append("—")
-                    continue
-                p50, p99 = (val[("http-distinct", size, srv, q, m)] for m in ("p50_ms", "p99_ms"))
-                cells.append(f"{_fmt(val[k])} ({_fmt(p50)} / {_fmt(p99)})")
+            cells += [
+                _http_cell(val, ("http-distinct", size, srv, q), duration, "—") for srv in servers
+            ]
             body.append(cells)
         out += _table(["query", *servers], body)
         mine = {q: val.get(("http-distinct", size, "cpkg", q, "req_s")) for q in queries}

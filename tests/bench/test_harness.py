@@ -92,7 +92,10 @@ def test_harness_tiny_run(tmp_path: Path) -> None:
 def test_virtuoso_harness_loads_outside_pytest() -> None:
     """`make bench` runs outside pytest, where tests/ is not on the import path: the Virtuoso
     peer once failed there with "No module named 'components'" and the report skipped it."""
-    code = "from bench import peers; h = peers._virtuoso_harness(); print(h.endpoint)"
+    code = (
+        "import shutil; from bench import peers; h = peers._virtuoso_harness(); "
+        "print(h.endpoint); shutil.rmtree(h.dir)"  # made, never started: only its directory
+    )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
     )

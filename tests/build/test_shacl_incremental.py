@@ -55,16 +55,7 @@ def shapes() -> LoadedFile:
 
 def indexed(base: LoadedFile, shapes: LoadedFile, directory: Path) -> Checked:
     checked = check_files([base], to_rdflib([shapes]))
-    assert checked.result is not None and checked.model is not None
-    write_index(
-        directory,
-        checked.store,
-        checked.literals,
-        checked.model,
-        checked.result,
-        fingerprint="files",
-        shapes_sha256="shapes",
-    )
+    write_index(directory, checked, fingerprint="files", shapes_sha256="shapes")
     return checked
 
 

@@ -26,6 +26,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.util import from_n3
 
+from service.build.shacl.api import Checked
 from service.build.shacl.data import Literals
 from service.build.shacl.deps import Dependencies, shape_dependencies
 from service.build.shacl.outcome import ComponentState
@@ -202,17 +203,11 @@ def _baselines(model: ShapesModel, result: Result, directory: Path) -> list[Shap
     return out
 
 
-def write_index(
-    directory: Path,
-    data: ox.Store,
-    literals: Literals,
-    model: ShapesModel,
-    result: Result,
-    *,
-    fingerprint: str,
-    shapes_sha256: str,
-) -> None:
+def write_index(directory: Path, checked: Checked, *, fingerprint: str, shapes_sha256: str) -> None:
     """Write the index for a validated data graph (replacing any index in `directory`)."""
+    data, literals, model, result = checked.store, checked.literals, checked.model, checked.result
+    if model is None or result is None:
+        raise ValueError("pySHACL validated every shape: the fast path has nothing to index")
     tmp = directory.with_name(f".{directory.name}.tmp-{uuid.uuid4().hex[:8]}")
     tmp.mkdir(parents=True)
     try:

@@ -69,10 +69,7 @@ def write_validation_index(settings: Settings, checked: Checked, shapes: LoadedF
     try:
         write_index(
             settings.output_dir / INDEX_DIR,
-            checked.store,
-            checked.literals,
-            checked.model,
-            checked.result,
+            checked,
             fingerprint=fingerprint(settings),
             shapes_sha256=shapes_sha256(shapes),
         )
