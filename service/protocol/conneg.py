@@ -11,6 +11,7 @@ alias named exactly, then ``type/*``, then ``*/*``); then the client's order; th
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -96,7 +97,11 @@ class Offers:
 
     def choose(self, accept: str | None, override: str | None = None) -> Format:
         """The format to answer with; ProtocolError (400) for an unknown ``format`` name,
-        NotAcceptable (406) when nothing offered fits."""
+        NotAcceptable (406) when nothing offered fits. Remembered per (table, Accept,
+        override): clients send the same few headers over and over."""
+        return _choose(self, accept, override)
+
+    def _rank(self, accept: str | None, override: str | None) -> Format:
         if override and override.strip():
             return self._by_name(override)
         ranges = parse_accept(accept or "")
@@ -145,6 +150,12 @@ class Offers:
             for f in self.formats
             if f != chosen and f.names
         ]
+
+
+@functools.lru_cache(maxsize=1024)
+def _choose(offers: Offers, accept: str | None, override: str | None) -> Format:
+    """``offers._rank`` remembered (a refusal is raised afresh each time, never kept)."""
+    return offers._rank(accept, override)
 
 
 def _best_range(fmt: Format, ranges: list[MediaRange]) -> tuple[int, float, int] | None:

@@ -25,6 +25,10 @@ def service_iris(sparql: str, *, update: bool = False) -> list[str | None]:
     """The IRIs of all SERVICE clauses (None for ``SERVICE ?var``); [] if there are none."""
     # Cheap token test first: parsing with rdflib costs ~0.4 s, and "service" often appears only
     # in comments, strings, IRIs, variables or prefixed names (e.g. "# see service/query/chain.py").
+    # Without the word or an escape that could spell it, no regex pass is needed at all.
+    lowered = sparql.lower()
+    if "service" not in lowered and "\\u" not in lowered:
+        return []
     if not _SERVICE_TOKEN.search(strip_noise(unescape(sparql))):
         return []
     from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate

@@ -59,6 +59,11 @@ class Principal:
     name: str | None = None
     admin: bool = False
 
+    def __reduce__(self) -> tuple[type[Principal], tuple[str | None, bool]]:
+        """Every read's task carries one to its evaluator: rebuilt from its fields, not
+        through the generic (Python-level) dataclass state protocol."""
+        return Principal, (self.name, self.admin)
+
     @property
     def key(self) -> str:
         """Stable id (rate limits, logs): ``admin``, ``user:<name>`` or ``anonymous``."""

@@ -50,10 +50,12 @@ K = TypeVar("K", bound=VersionedKey)
 
 @dataclass(frozen=True)
 class Entry:
-    """A cached answer: its bytes (and, for whole HTTP responses, the headers)."""
+    """A cached answer: its bytes (and, for whole HTTP responses, the headers), with what it
+    counts against the budget (its key's size included), worked out once when it is stored."""
 
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
+    size: int = 0
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,8 @@ class QueryCache(Generic[K]):
 
     def put(self, key: K, body: bytes, headers: tuple[tuple[str, str], ...] = ()) -> Entry:
         """Store an answer computed for ``key`` (unless stale or too big); return it."""
-        entry = Entry(bytes(body), headers)
-        size = _size(key, entry)
+        size = key.nbytes + len(body) + sum(len(k) + len(v) for k, v in headers)
+        entry = Entry(bytes(body), headers, size)
         if not self.enabled or size > self.max_entry_bytes or size > self.max_bytes:
             return entry
         with self._lock:
@@ -133,12 +135,11 @@ class QueryCache(Generic[K]):
                 return entry
             old = self._entries.pop(key, None)
             if old is not None:
-                self._bytes -= _size(key, old)
+                self._bytes -= old.size
             self._entries[key] = entry
             self._bytes += size
             while self._bytes > self.max_bytes:
-                gone, evicted = self._entries.popitem(last=False)
-                self._bytes -= _size(gone, evicted)
+                self._bytes -= self._entries.popitem(last=False)[1].size
                 self.evictions += 1
         return entry
 
@@ -184,7 +185,3 @@ class QueryCache(Generic[K]):
         self.invalidations += 1
         self._entries.clear()
         self._bytes = 0
-
-
-def _size(key: VersionedKey, entry: Entry) -> int:
-    return key.nbytes + len(entry.body) + sum(len(k) + len(v) for k, v in entry.headers)

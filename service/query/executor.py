@@ -89,7 +89,10 @@ class ReadKey(NamedTuple):
 
     @property
     def nbytes(self) -> int:
-        return len(self.task) + sum(len(str(a)) for a in self.args) + len(self.principal)
+        """The strings the key holds (query texts, IRIs); other arguments (formats, datasets)
+        are shared constants that cost the cache nothing."""
+        held = sum(len(a) for a in self.args if isinstance(a, str | bytes))
+        return len(self.task) + held + len(self.principal)
 
 
 class Executor:

@@ -87,6 +87,11 @@ class Dataset:
     def __bool__(self) -> bool:
         return bool(self.default_graphs or self.named_graphs)
 
+    def __reduce__(self) -> tuple[type[Dataset], tuple[tuple[str, ...], tuple[str, ...]]]:
+        """Every read's task carries one to its evaluator: rebuilt from its two tuples, not
+        through the generic (Python-level) dataclass state protocol."""
+        return Dataset, (self.default_graphs, self.named_graphs)
+
 
 UNION = Dataset()
 

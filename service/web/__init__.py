@@ -181,8 +181,7 @@ def _after(resp: Response) -> Response:
     if g.get("cpkg_offers") is not None:
         resp.vary.add("Accept")
     route = request.url_rule.rule if request.url_rule is not None else "(unmatched)"
-    metrics.REQUESTS.labels(route=route, method=request.method, status=str(resp.status_code)).inc()
     start = getattr(g, "cpkg_start", None)
-    if start is not None:
-        metrics.LATENCY.labels(route=route).observe(time.perf_counter() - start)
+    seconds = None if start is None else time.perf_counter() - start
+    metrics.count_request(route, request.method, str(resp.status_code), seconds)
     return resp

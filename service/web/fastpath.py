@@ -207,8 +207,7 @@ class FastPath:
         route: str = "/sparql",
     ) -> Iterable[bytes]:
         start_response(status, headers)
-        metrics.REQUESTS.labels(route=route, method=method, status=status[:3]).inc()
-        metrics.LATENCY.labels(route=route).observe(time.perf_counter() - started)
+        metrics.count_request(route, method, status[:3], time.perf_counter() - started)
         return body
 
     def _resource(

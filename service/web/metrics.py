@@ -3,6 +3,7 @@ PROMETHEUS_MULTIPROC_DIR before this module is imported, so every worker's count
 
 from __future__ import annotations
 
+import functools
 import os
 
 from prometheus_client import (
@@ -30,6 +31,25 @@ LATENCY = Histogram(
 )
 ERRORS = Counter("cpkg_errors", "Errors answered, by kind", ["kind"], registry=REGISTRY)
 TIMEOUTS = Counter("cpkg_query_timeouts", "Queries stopped at the time limit", registry=REGISTRY)
+
+
+def count_request(route: str, method: str, status: str, seconds: float | None) -> None:
+    """One answered request: counted by route, method and status, timed by route (when its
+    start is known). Every path (Flask's and the fast path) counts here."""
+    _requests(route, method, status).inc()
+    if seconds is not None:
+        _latency(route).observe(seconds)
+
+
+# The labelled series, looked up once each (``labels()`` validates and locks on every call).
+@functools.lru_cache(maxsize=4096)
+def _requests(route: str, method: str, status: str) -> Counter:
+    return REQUESTS.labels(route=route, method=method, status=status)
+
+
+@functools.lru_cache(maxsize=1024)
+def _latency(route: str) -> Histogram:
+    return LATENCY.labels(route=route)
 
 
 def exposition() -> tuple[bytes, str]:

@@ -96,3 +96,16 @@ def test_parse_accept_is_lenient() -> None:
         ("*", "*", 1.0),
         ("a", "b", 1.0),
     ]
+
+
+def test_repeated_negotiation_gives_the_same_answers_and_refusals() -> None:
+    """Choices are remembered per header; a refusal is raised again every time (never
+    remembered as an answer)."""
+    for _ in range(3):
+        assert (
+            negotiate("results", "text/csv;q=0.5, application/sparql-results+xml").media_type == XML
+        )
+        with pytest.raises(NotAcceptable):
+            negotiate("results", "image/png")
+        with pytest.raises(ProtocolError, match="unknown format"):
+            negotiate("results", None, "yaml")

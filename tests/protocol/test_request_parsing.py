@@ -123,3 +123,32 @@ def test_federation_policy() -> None:
     with pytest.raises(ProtocolError, match="not allowed"):
         check_federation("SELECT * { SERVICE ?x { ?s ?p ?o } }", ["http://allowed/sparql"])
     check_federation("SELECT * { ?s ?p ?o }", [])
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("SELECT * {" + " { ?s ?p ?o }" * 200 + " }", False),  # many brackets, shallow
+        ("SELECT * " + "{" * 64 + " ?s ?p ?o " + "}" * 64, False),  # at the limit
+        ("SELECT * " + "{" * 65 + " ?s ?p ?o " + "}" * 65, True),
+        ("SELECT * { " + "(" * 70 + "1" + ")" * 70 + " }", True),
+        ('SELECT * { ?s ?p "' + "(" * 100 + '" }', False),  # inside a string: not nesting
+    ],
+)
+def test_nesting_limit(text: str, refused: bool) -> None:
+    """The limit is on depth, not on how many brackets a query has; brackets in strings
+    do not count."""
+    from service.protocol.request import check_nesting
+
+    if refused:
+        with pytest.raises(ProtocolError, match="nests brackets more than 64"):
+            check_nesting(text)
+    else:
+        check_nesting(text)
+
+
+def test_service_found_however_the_word_is_written() -> None:
+    """The shortcut (no 'service' in the text, no escape) must not hide a SERVICE."""
+    assert service_iris("SELECT * { SeRvIcE <http://x/> { ?s ?p ?o } }") == ["http://x/"]
+    assert service_iris("SELECT * { \\u0073ervice <http://x/> { ?s ?p ?o } }") == ["http://x/"]
+    assert service_iris("SELECT * { ?s ?p ?o }") == []

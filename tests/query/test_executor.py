@@ -148,3 +148,15 @@ def test_users_write_only_their_own_graphs_through_the_executor() -> None:
     with pytest.raises(Exception, match="may only write"):
         executor.update(ALICE, "INSERT DATA { GRAPH <urn:public> { <urn:x> <urn:p> 1 } }")
     assert executor.read(ANONYMOUS, seen_task)[1] == 8
+
+
+def test_principals_and_datasets_survive_the_trip_to_an_evaluator() -> None:
+    """Both travel with every read's task to its evaluator (pickled by their fields)."""
+    import pickle
+
+    from service.store.base import UNION, Dataset
+
+    values = (ANONYMOUS, ADMIN, Principal("alice"), UNION, Dataset(("urn:g",), ("urn:n",)))
+    for value in values:
+        copy = pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        assert copy == value and type(copy) is type(value)
