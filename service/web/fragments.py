@@ -10,6 +10,7 @@ these; the page around them stays a template). Every piece of text is escaped he
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from markupsafe import Markup
 
@@ -44,6 +45,39 @@ def context_text(prefix: str, quote: str, suffix: str) -> Markup:
     return Markup(_context_text(prefix, quote, suffix))
 
 
+#: Links and property headings written, remembered by all they depend on: the same classes,
+#: properties, concepts and sources come back page after page.
+MOST_REMEMBERED = 4096
+
+
+@lru_cache(maxsize=MOST_REMEMBERED)
+def _link(base: str, iri: str, label: str | None, short: str | None) -> str:
+    """An IRI as a link to its page on the site at ``base``, named by its label (and its
+    compact name ``short`` beside it)."""
+    url, title, shown = href_at(base, iri), _escape(iri), _escape(label or short or iri)
+    if url:
+        out = f'<a href="{_escape(url)}" title="{title}">{shown}</a>'
+    else:
+        out = f'<span class="iri" title="{title}">{shown}</span>'
+    if label and short:
+        out += f' <code class="curie">{_escape(short)}</code>'
+    return out
+
+
+@lru_cache(maxsize=MOST_REMEMBERED)
+def _heading(base: str, predicate: str, label: str | None, short: str, incoming: bool) -> str:
+    """The heading of a property's row: its name linked to its page, its compact name under a
+    label; "is … of" for links to the resource."""
+    url, name = href_at(base, predicate), _escape(label or short)
+    if url:
+        title = "" if incoming else f' title="{_escape(predicate)}"'
+        name = f'<a href="{_escape(url)}"{title}>{name}</a>'
+    curie = f'<br><code class="curie">{_escape(short)}</code>' if label else ""
+    if incoming:
+        return f'<th scope="row">is {name} of\n        {curie}</th>'
+    return f'<th scope="row">{name}\n      {curie}</th>'
+
+
 class PageHtml:
     """The values of one resource page as HTML: links go to this host (``base``, the page's
     ``site_base()``, read once rather than through the request for every link), and a property
@@ -62,15 +96,7 @@ class PageHtml:
         return Markup("".join(make(row) for row in which))
 
     def _iri_link(self, v: Value) -> str:
-        url, title = href_at(self.base, v.text), _escape(v.text)
-        shown = _escape(v.label or v.compact or v.text)
-        if url:
-            out = f'<a href="{_escape(url)}" title="{title}">{shown}</a>'
-        else:
-            out = f'<span class="iri" title="{title}">{shown}</span>'
-        if v.label and v.compact:
-            out += f' <code class="curie">{_escape(v.compact)}</code>'
-        return out
+        return _link(self.base, v.text, v.label, v.compact)
 
     def _literal(self, v: Value) -> str:
         """A literal value, with its language tag or datatype as a badge."""
@@ -129,33 +155,25 @@ class PageHtml:
             out += f'<a href="{url}" rel="next">next {self.per_page}</a>'
         return f'<p class="more small muted">{out}</p>'
 
-    def _predicate(self, row: PropertyRow, title: bool) -> str:
-        url, name = href_at(self.base, row.predicate), _escape(row.label or row.compact)
-        if not url:
-            return name
-        shown_title = f' title="{_escape(row.predicate)}"' if title else ""
-        return f'<a href="{_escape(url)}"{shown_title}>{name}</a>'
-
     def _prop_row(self, row: PropertyRow) -> str:
         """One property of the resource: its name, and its values (this page's)."""
-        curie = f'<br><code class="curie">{_escape(row.compact)}</code>' if row.label else ""
+        heading = _heading(self.base, row.predicate, row.label, row.compact, False)
         values = "".join(f"<li>{self._value(v)}</li>" for v in row.values)
         return (
-            f'<tr>\n    <th scope="row">{self._predicate(row, True)}\n      {curie}</th>\n'
+            f"<tr>\n    {heading}\n"
             f'    <td><ul class="values">{values}</ul>{self._more(row)}</td>\n  </tr>'
         )
 
     def _incoming_row(self, row: PropertyRow) -> str:
         """One property linking to the resource: the resources that link, this page's."""
-        curie = f'<br><code class="curie">{_escape(row.compact)}</code>' if row.label else ""
+        heading = _heading(self.base, row.predicate, row.label, row.compact, True)
         items = []
         for v in row.values:
             via = f' <span class="muted small">(via {_escape(v.via)})</span>' if v.via else ""
             items.append(f"<li>{self._iri_link(v)}{via}</li>")
         return (
-            f'<tr>\n      <th scope="row">is {self._predicate(row, False)} of\n        {curie}'
-            f'</th>\n      <td><ul class="values">{"".join(items)}</ul>{self._more(row)}</td>\n'
-            "    </tr>"
+            f"<tr>\n      {heading}\n"
+            f'      <td><ul class="values">{"".join(items)}</ul>{self._more(row)}</td>\n    </tr>'
         )
 
 

@@ -32,3 +32,10 @@ def test_values_are_escaped_in_links_and_literals() -> None:
     assert 'href="http://host/id/a&amp;b"' in link
     unsafe = html.iri_link(Value("iri", "javascript:alert(1)"))
     assert "href=" not in unsafe  # unsafe IRIs are shown, never linked
+
+
+def test_remembered_links_follow_the_site_base() -> None:
+    v = Value("iri", "https://w3id.org/cpkg/id/a", label="A", compact="cpr:a")
+    one, two = (PageHtml(b, 1, 100, str).iri_link(v) for b in ("http://one/", "http://two/"))
+    assert 'href="http://one/id/a"' in one and 'href="http://two/id/a"' in two
+    assert PageHtml("http://one/", 1, 100, str).iri_link(v) == one
