@@ -48,7 +48,7 @@ class Value:
     compact: str | None = None
     lang: str | None = None
     datatype: str | None = None  # the datatype IRI, unless xsd:string / rdf:langString
-    rows: list[PropertyRow] = field(default_factory=list)  # blank node content
+    rows: list[PropertyRow] = field(default_factory=list)  # blank node content (not evidence)
     quote: str | None = None  # evidence: the verbatim quote
     prefix: str = ""  # evidence: the text before the quote in its source (its sentence and one)
     suffix: str = ""  # evidence: the text after it
@@ -268,10 +268,11 @@ class _Builder:
             return Value("literal", o.value, lang=o.language, datatype=shown)
         props = self.closure.get(o.value, {})
         node = Value("bnode", "_:" + o.value)
-        if depth <= 3:
-            node.rows = self.rows(props, depth + 1)
         exact = self._path_literal(props, OA + "hasSelector", OA + "exact")
-        if exact is not None:
+        if exact is None:
+            if depth <= 3:
+                node.rows = self.rows(props, depth + 1)
+        else:  # an evidence passage: shown as its quote, source and supports, not as rows
             node.quote = exact
             node.prefix = self._path_literal(props, OA + "hasSelector", OA + "prefix") or ""
             node.suffix = self._path_literal(props, OA + "hasSelector", OA + "suffix") or ""

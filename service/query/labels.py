@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -21,9 +22,18 @@ LABEL_PROPERTIES = (
 _IRI_OK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f<>\"{}|\\^`]*$")
 
 
+#: IRIs up to this long have their check remembered (pages check the same few hundred classes,
+#: properties and resources again and again); longer ones, rare and possibly hostile, are not.
+_REMEMBERED_LENGTH = 512
+
+
 def is_safe_iri(iri: str) -> bool:
     """True if ``iri`` is absolute and can be written as ``<iri>`` in SPARQL/Turtle (and is
     an IRI pyoxigraph accepts: RFC 3987 allows fewer code points than any pattern here says)."""
+    return _remembered_check(iri) if len(iri) <= _REMEMBERED_LENGTH else _check(iri)
+
+
+def _check(iri: str) -> bool:
     if not iri or _IRI_OK.match(iri) is None:
         return False
     try:
@@ -31,6 +41,9 @@ def is_safe_iri(iri: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+_remembered_check = lru_cache(maxsize=8192)(_check)
 
 
 def local_name(iri: str) -> str:

@@ -2,159 +2,181 @@
 
 Written in Python rather than as template macros because a page shows hundreds of them and a
 Jinja macro call costs several times a function call (service/web/templates/resource.html uses
-these; the page around them stays a template). Every piece of text is escaped here.
+these; the page around them stays a template). Every piece of text is escaped here, by
+``_escape``; the pieces are plain strings, made ``Markup`` once per call from the template
+(markupsafe wraps each escaped value in a new ``Markup``: a fifth of a page's rendering).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from service.query.describe import PropertyRow, Value
 from service.vocab import compact
-from service.web.pages import href
+from service.web.pages import href_at
 
 PageLink = Callable[[int], str]
 
 
-def iri_link(v: Value) -> Markup:
-    """An IRI as a link to its page, named by its label (and its compact name beside it)."""
-    url, title = href(v.text), escape(v.text)
-    shown = escape(v.label or v.compact or v.text)
-    if url:
-        out = f'<a href="{escape(url)}" title="{title}">{shown}</a>'
-    else:
-        out = f'<span class="iri" title="{title}">{shown}</span>'
-    if v.label and v.compact:
-        out += f' <code class="curie">{escape(v.compact)}</code>'
-    return Markup(out)
+def _escape(text: str) -> str:
+    """``markupsafe.escape(text)`` for a ``str``, as a plain ``str`` (the same five characters
+    replaced the same way: tests/web/test_fragments.py checks it)."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
 
 
-def literal(v: Value) -> Markup:
-    """A literal value, with its language tag or datatype as a badge."""
-    out = f'<span class="literal">{escape(v.text)}</span>'
-    if v.lang:
-        out += f' <span class="badge lang" title="language">@{escape(v.lang)}</span>'
-    if v.datatype:
-        url, name = href(v.datatype), escape(compact(v.datatype))
-        shown = f'<a href="{escape(url)}">{name}</a>' if url else name
-        out += f' <span class="badge dt" title="datatype">{shown}</span>'
-    return Markup(out)
+def _context_text(prefix: str, quote: str, suffix: str) -> str:
+    return (
+        f'<span class="ctx">{_escape(prefix)}</span><mark>{_escape(quote)}</mark>'
+        f'<span class="ctx">{_escape(suffix)}</span>'
+    )
 
 
 def context_text(prefix: str, quote: str, suffix: str) -> Markup:
     """A quote highlighted between the text before and after it in its source."""
-    return Markup(
-        f'<span class="ctx">{escape(prefix)}</span><mark>{escape(quote)}</mark>'
-        f'<span class="ctx">{escape(suffix)}</span>'
-    )
+    return Markup(_context_text(prefix, quote, suffix))
 
 
-def _evidence(v: Value) -> str:
-    context = ""
-    if v.prefix or v.suffix:
-        context = (
-            '<details class="context"><summary>In context</summary><p class="in-context">'
-            f"{context_text(v.prefix, v.quote or '', v.suffix)}</p></details>"
+#: Links and property headings written, remembered by all they depend on: the same classes,
+#: properties, concepts and sources come back page after page.
+MOST_REMEMBERED = 4096
+
+
+@lru_cache(maxsize=MOST_REMEMBERED)
+def _link(base: str, iri: str, label: str | None, short: str | None) -> str:
+    """An IRI as a link to its page on the site at ``base``, named by its label (and its
+    compact name ``short`` beside it)."""
+    url, title, shown = href_at(base, iri), _escape(iri), _escape(label or short or iri)
+    if url:
+        out = f'<a href="{_escape(url)}" title="{title}">{shown}</a>'
+    else:
+        out = f'<span class="iri" title="{title}">{shown}</span>'
+    if label and short:
+        out += f' <code class="curie">{_escape(short)}</code>'
+    return out
+
+
+@lru_cache(maxsize=MOST_REMEMBERED)
+def _heading(base: str, predicate: str, label: str | None, short: str, incoming: bool) -> str:
+    """The heading of a property's row: its name linked to its page, its compact name under a
+    label; "is … of" for links to the resource."""
+    url, name = href_at(base, predicate), _escape(label or short)
+    if url:
+        title = "" if incoming else f' title="{_escape(predicate)}"'
+        name = f'<a href="{_escape(url)}"{title}>{name}</a>'
+    curie = f'<br><code class="curie">{_escape(short)}</code>' if label else ""
+    if incoming:
+        return f'<th scope="row">is {name} of\n        {curie}</th>'
+    return f'<th scope="row">{name}\n      {curie}</th>'
+
+
+class PageHtml:
+    """The values of one resource page as HTML: links go to this host (``base``, the page's
+    ``site_base()``, read once rather than through the request for every link), and a property
+    with more values than fit links the page's neighbours (``page_link``)."""
+
+    def __init__(self, base: str, page: int, per_page: int, page_link: PageLink) -> None:
+        self.base, self.page, self.per_page, self.page_link = base, page, per_page, page_link
+
+    def iri_link(self, v: Value) -> Markup:
+        """An IRI as a link to its page, named by its label (and its compact name beside it)."""
+        return Markup(self._iri_link(v))
+
+    def rows(self, which: Iterable[PropertyRow], incoming: bool = False) -> Markup:
+        """The rows of a property table."""
+        make = self._incoming_row if incoming else self._prop_row
+        return Markup("".join(make(row) for row in which))
+
+    def _iri_link(self, v: Value) -> str:
+        return _link(self.base, v.text, v.label, v.compact)
+
+    def _literal(self, v: Value) -> str:
+        """A literal value, with its language tag or datatype as a badge."""
+        out = f'<span class="literal">{_escape(v.text)}</span>'
+        if v.lang:
+            out += f' <span class="badge lang" title="language">@{_escape(v.lang)}</span>'
+        if v.datatype:
+            url, name = href_at(self.base, v.datatype), _escape(compact(v.datatype))
+            shown = f'<a href="{_escape(url)}">{name}</a>' if url else name
+            out += f' <span class="badge dt" title="datatype">{shown}</span>'
+        return out
+
+    def _evidence(self, v: Value, quote: str) -> str:
+        context = ""
+        if v.prefix or v.suffix:
+            context = (
+                '<details class="context"><summary>In context</summary><p class="in-context">'
+                f"{_context_text(v.prefix, quote, v.suffix)}</p></details>"
+            )
+        source = f"Source: {self._iri_link(v.source)}" if v.source else "Source not stated"
+        if v.supports:
+            source += " · supports " + ", ".join(self._iri_link(s) for s in v.supports)
+        return (
+            f'<figure class="evidence">\n      <blockquote>{_escape(quote)}</blockquote>\n'
+            f"      {context}\n      <figcaption>\n        {source}\n      </figcaption>\n"
+            "    </figure>"
         )
-    source = f"Source: {iri_link(v.source)}" if v.source else "Source not stated"
-    if v.supports:
-        source += " · supports " + ", ".join(iri_link(s) for s in v.supports)
-    return (
-        f'<figure class="evidence">\n      <blockquote>{escape(v.quote)}</blockquote>\n'
-        f"      {context}\n      <figcaption>\n        {source}\n      </figcaption>\n"
-        "    </figure>"
-    )
 
+    def _value(self, v: Value) -> str:
+        """Any object: an IRI, a literal, an evidence quote, or a blank node's own rows."""
+        if v.kind == "iri":
+            return self._iri_link(v)
+        if v.kind == "literal":
+            return self._literal(v)
+        if v.quote is not None:
+            return self._evidence(v, v.quote)
+        rows = "".join(self._prop_row(row) for row in v.rows)
+        return (
+            f'<div class="bnode">\n      <table class="props nested">\n      {rows}\n'
+            "      </table>\n    </div>"
+        )
 
-def value(v: Value, paging: Paging | None = None) -> Markup:
-    """Any object: an IRI, a literal, an evidence quote, or a blank node's own rows."""
-    if v.kind == "iri":
-        return iri_link(v)
-    if v.kind == "literal":
-        return literal(v)
-    if v.quote is not None:
-        return Markup(_evidence(v))
-    rows = "".join(prop_row(row, paging) for row in v.rows)
-    return Markup(
-        f'<div class="bnode">\n      <table class="props nested">\n      {rows}\n'
-        "      </table>\n    </div>"
-    )
-
-
-class Paging:
-    """Where the other pages of a resource are, for a property with more values than fit."""
-
-    def __init__(self, page: int, per_page: int, page_link: PageLink | None) -> None:
-        self.page, self.per_page, self.page_link = page, per_page, page_link
-
-
-def more(row: PropertyRow, paging: Paging | None) -> Markup:
-    """'1–100 of 2,345 · next 100' under a property whose values go on on other pages."""
-    shown = len(row.values)
-    if row.total <= shown:
-        return Markup("")
-    out = f"{row.first + 1:,}–{row.first + shown:,} of {row.total:,}"
-    if paging is not None and paging.page_link is not None:
+    def _more(self, row: PropertyRow) -> str:
+        """'1–100 of 2,345 · next 100' under a property whose values go on on other pages."""
+        shown = len(row.values)
+        if row.total <= shown:
+            return ""
+        out = f"{row.first + 1:,}–{row.first + shown:,} of {row.total:,}"
         out += " · "
         if row.first > 0:
-            url = escape(paging.page_link(paging.page - 1))
-            out += f'<a href="{url}" rel="prev">previous</a>'
+            out += f'<a href="{_escape(self.page_link(self.page - 1))}" rel="prev">previous</a>'
         if row.first + shown < row.total:
             if row.first > 0:
                 out += " · "
-            url = escape(paging.page_link(paging.page + 1))
-            out += f'<a href="{url}" rel="next">next {paging.per_page}</a>'
-    return Markup(f'<p class="more small muted">{out}</p>')
+            url = _escape(self.page_link(self.page + 1))
+            out += f'<a href="{url}" rel="next">next {self.per_page}</a>'
+        return f'<p class="more small muted">{out}</p>'
 
+    def _prop_row(self, row: PropertyRow) -> str:
+        """One property of the resource: its name, and its values (this page's)."""
+        heading = _heading(self.base, row.predicate, row.label, row.compact, False)
+        values = "".join(f"<li>{self._value(v)}</li>" for v in row.values)
+        return (
+            f"<tr>\n    {heading}\n"
+            f'    <td><ul class="values">{values}</ul>{self._more(row)}</td>\n  </tr>'
+        )
 
-def _predicate(row: PropertyRow, title: bool) -> str:
-    url, name = href(row.predicate), escape(row.label or row.compact)
-    if not url:
-        return str(name)
-    shown_title = f' title="{escape(row.predicate)}"' if title else ""
-    return f'<a href="{escape(url)}"{shown_title}>{name}</a>'
-
-
-def prop_row(row: PropertyRow, paging: Paging | None = None) -> Markup:
-    """One property of the resource: its name, and its values (this page's)."""
-    curie = f'<br><code class="curie">{escape(row.compact)}</code>' if row.label else ""
-    values = "".join(f"<li>{value(v, paging)}</li>" for v in row.values)
-    return Markup(
-        f'<tr>\n    <th scope="row">{_predicate(row, True)}\n      {curie}</th>\n'
-        f'    <td><ul class="values">{values}</ul>{more(row, paging)}</td>\n  </tr>'
-    )
-
-
-def incoming_row(row: PropertyRow, paging: Paging | None = None) -> Markup:
-    """One property linking to the resource: the resources that link, this page's."""
-    curie = f'<br><code class="curie">{escape(row.compact)}</code>' if row.label else ""
-    items = []
-    for v in row.values:
-        via = f' <span class="muted small">(via {escape(v.via)})</span>' if v.via else ""
-        items.append(f"<li>{iri_link(v)}{via}</li>")
-    return Markup(
-        f'<tr>\n      <th scope="row">is {_predicate(row, False)} of\n        {curie}</th>\n'
-        f'      <td><ul class="values">{"".join(items)}</ul>{more(row, paging)}</td>\n    </tr>'
-    )
-
-
-def rows(
-    which: Iterable[PropertyRow], paging: Paging | None = None, incoming: bool = False
-) -> Markup:
-    """The rows of a property table."""
-    make = incoming_row if incoming else prop_row
-    return Markup("".join(make(row, paging) for row in which))
+    def _incoming_row(self, row: PropertyRow) -> str:
+        """One property linking to the resource: the resources that link, this page's."""
+        heading = _heading(self.base, row.predicate, row.label, row.compact, True)
+        items = []
+        for v in row.values:
+            via = f' <span class="muted small">(via {_escape(v.via)})</span>' if v.via else ""
+            items.append(f"<li>{self._iri_link(v)}{via}</li>")
+        return (
+            f"<tr>\n      {heading}\n"
+            f'      <td><ul class="values">{"".join(items)}</ul>{self._more(row)}</td>\n    </tr>'
+        )
 
 
 def template_helpers() -> dict[str, object]:
     """The fragments templates may call (Jinja globals)."""
-    return {
-        "iri_link": iri_link,
-        "literal": literal,
-        "context_text": context_text,
-        "value": value,
-        "prop_rows": rows,
-        "Paging": Paging,
-    }
+    return {"context_text": context_text}

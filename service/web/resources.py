@@ -27,7 +27,8 @@ from service.query.source_page import source_summary
 from service.store.base import Store
 from service.vocab import BASE, GRAPH
 from service.web.context import app_key, read, task_request
-from service.web.pages import html, negotiate, rdf_response, rewrite_base
+from service.web.fragments import PageHtml
+from service.web.pages import html, negotiate, rdf_response, rewrite_base, site_base
 
 bp = Blueprint("resources", __name__)
 
@@ -130,14 +131,14 @@ def resource_page(
     desc = describe(view, iri, page, per_page)
     is_source = page == 1 and any(t.text == SOURCE_DOCUMENT for t in desc.types)
     with task_request(app, url):
+        page_link = Paging(request.path, kept).page
         body = render_template(
             "resource.html",
             desc=desc,
             source=source_summary(view, iri) if is_source else None,
             alternates=RESOURCE.alternates(request.path, HTML),
-            page=page,
-            per_page=per_page,
-            page_link=Paging(request.path, kept).page,
+            page_link=page_link,
+            values=PageHtml(site_base(), page, per_page, page_link),
         )
     return body.encode(), desc.exists, desc.pages
 

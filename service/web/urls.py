@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, has_request_context, request, url_for
+from flask import has_request_context, url_for
+from flask.globals import request_ctx
 
 URLS_KEY = "cpkg.urls"
 #: Most paths remembered per app; beyond that (unbounded values, say a page's own IRI) the
@@ -16,10 +17,12 @@ def url_for_page(endpoint: str, **values: Any) -> str:
     """Flask's ``url_for`` for templates, remembered: a path on this site depends only on the
     app's routes and the script root, and every page links the same few (the navigation, the
     assets). External URLs and anchors are worked out each time."""
-    if not has_request_context() or any(k.startswith("_") for k in values):
+    if not has_request_context() or (values and any(k.startswith("_") for k in values)):
         return url_for(endpoint, **values)
-    urls: dict[tuple[Any, ...], str] = current_app.extensions.setdefault(URLS_KEY, {})
-    key = (request.script_root, endpoint, tuple(sorted(values.items())))
+    ctx = request_ctx._get_current_object()  # type: ignore[attr-defined]
+    # (one proxy lookup, not one each for the app and the request: a page asks a dozen times)
+    urls: dict[tuple[Any, ...], str] = ctx.app.extensions.setdefault(URLS_KEY, {})
+    key = (ctx.request.script_root, endpoint, tuple(sorted(values.items())) if values else ())
     found = urls.get(key)
     if found is None:
         if len(urls) >= MOST_URLS:
