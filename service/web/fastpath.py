@@ -33,7 +33,6 @@ import time
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl
 
 from flask import Flask, request
 
@@ -41,7 +40,7 @@ import service.web.metrics as metrics
 from service.errors import CpkgError, QueryTimeout
 from service.formats import HTML
 from service.protocol.conneg import ERROR, RESOURCE
-from service.protocol.request import check_nesting, prepare_query
+from service.protocol.request import check_nesting, decode_form, prepare_query
 from service.query.access import ANONYMOUS
 from service.query.answers import answer
 from service.query.cache import QueryCache
@@ -106,11 +105,11 @@ def _simple_query(key: RequestKey) -> tuple[str, str | None] | None:
     """(query text, format) of a plain query request, or None for anything else."""
     try:
         if key.content_type == QUERY_BODY:
-            params = parse_qsl(key.query_string, keep_blank_values=True, errors="strict")
+            params = decode_form(key.query_string)
             body: str | None = key.body.decode("utf-8")
         else:
             raw = key.body.decode("ascii") if key.method == "POST" else key.query_string
-            params = parse_qsl(raw, keep_blank_values=True, errors="strict")
+            params = decode_form(raw)
             body = None
     except (UnicodeDecodeError, ValueError):
         return None
@@ -243,7 +242,7 @@ class FastPath:
             return None
         query = environ.get("QUERY_STRING", "")
         try:
-            args = parse_qsl(query, keep_blank_values=True, errors="strict")
+            args = decode_form(query)
         except (UnicodeDecodeError, ValueError):
             return None
         names = [name for name, _ in args]

@@ -152,3 +152,52 @@ def test_service_found_however_the_word_is_written() -> None:
     assert service_iris("SELECT * { SeRvIcE <http://x/> { ?s ?p ?o } }") == ["http://x/"]
     assert service_iris("SELECT * { \\u0073ervice <http://x/> { ?s ?p ?o } }") == ["http://x/"]
     assert service_iris("SELECT * { ?s ?p ?o }") == []
+
+
+def test_form_decoding_matches_urllib_on_random_input() -> None:
+    """decode_form (the fast path's form reader) gives exactly what urllib's parse_qsl gives,
+    pairs or error, on random text: escapes valid or not, multi-byte and broken UTF-8,
+    backslashes (which its decoder must not read as escapes), plus signs, empty fields."""
+    import random
+    from urllib.parse import parse_qsl
+
+    from service.protocol.request import decode_form
+
+    pieces = [
+        "%",
+        "%2",
+        "%41",
+        "%4g",
+        "%C3%A9",
+        "%E2%82%AC",
+        "%C3",
+        "%FF",
+        "%5C",
+        "%5Cx41",
+        "\\",
+        "\\x41",
+        "\\n",
+        "+",
+        "&",
+        "=",
+        "a",
+        "Z",
+        "0",
+        "é",
+        " ",
+        "%25",
+        "%%",
+        "%0A",
+    ]
+    rng = random.Random(15)
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        try:
+            expected: object = parse_qsl(text, keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            expected = UnicodeDecodeError
+        try:
+            got: object = decode_form(text)
+        except UnicodeDecodeError:
+            got = UnicodeDecodeError
+        assert got == expected, text
