@@ -54,7 +54,7 @@ class Streamed:
 # -- framing ---------------------------------------------------------------------------------
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, data: bytes | memoryview) -> None:
     view = memoryview(data)
     while view:
         n = os.write(fd, view)
@@ -62,8 +62,15 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _send(fd: int, kind: bytes, obj: object) -> None:
+    """One framed message, header and payload in one system call without joining them (an
+    answer can be a whole page: every copy counts)."""
     payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    _write_all(fd, _HEADER.pack(kind, len(payload)) + payload)
+    header = _HEADER.pack(kind, len(payload))
+    sent = os.writev(fd, (header, payload))
+    if sent < len(header):
+        _write_all(fd, header[sent:])
+        sent = len(header)
+    _write_all(fd, memoryview(payload)[sent - len(header) :])
 
 
 # A read asks for this much unless more of the current message is known to be missing: asking
@@ -93,7 +100,8 @@ class Inbox:
         end = _HEADER.size + size
         if len(self.buf) < end:
             return None
-        payload = bytes(self.buf[_HEADER.size : end])
+        with memoryview(self.buf) as view:  # one copy of the payload, not two
+            payload = bytes(view[_HEADER.size : end])
         del self.buf[:end]
         return kind, payload
 
@@ -115,8 +123,18 @@ class Inbox:
             chunk = os.read(self.fd, self._missing())
             if not chunk:
                 return None
+            if not self.buf and (whole := _whole_message(chunk)) is not None:
+                return whole  # the usual case: exactly one message, taken without buffering
             self.buf += chunk
         return message
+
+
+def _whole_message(chunk: bytes) -> tuple[bytes, bytes] | None:
+    """(kind, payload) when ``chunk`` is exactly one framed message."""
+    if len(chunk) < _HEADER.size:
+        return None
+    kind, size = _HEADER.unpack_from(chunk)
+    return (kind, chunk[_HEADER.size :]) if len(chunk) == _HEADER.size + size else None
 
 
 def _receive(inbox: Inbox, deadline: float | None, timeout: float | None) -> tuple[bytes, object]:

@@ -170,3 +170,37 @@ def test_a_consumer_that_stops_early_kills_the_evaluator() -> None:
         assert b"".join(pool.run(("ok", 2, 0.0), 5.0).chunks) == b"0\n1\n"
     finally:
         pool.close()
+
+
+@pytest.mark.parametrize("split", [1, 7, 4096, 70_000, 1 << 20])
+def test_messages_survive_any_split_across_reads(split: int) -> None:
+    """Framed messages come out whole and in order however the pipe delivers their bytes:
+    one per read, several in one read, or one spread over many (a large answer)."""
+    import pickle
+    import tempfile
+    import threading
+
+    from service.query.evaluators import Inbox, _send
+
+    sent = [b"x", b"", b"page " * 30_000, b"y" * 65_530, {"k": [1, 2]}, b"z" * 200_000]
+    with tempfile.TemporaryFile() as framed:  # the bytes _send writes, in order
+        for value in sent:
+            _send(framed.fileno(), b"o", value)
+        framed.seek(0)
+        wire = framed.read()
+    r, w = os.pipe()
+
+    def feed() -> None:
+        for i in range(0, len(wire), split):
+            os.write(w, wire[i : i + split])
+        os.close(w)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    inbox, got = Inbox(r), []
+    while (message := inbox.receive()) is not None:
+        assert message[0] == b"o"
+        got.append(pickle.loads(message[1]))
+    writer.join()
+    os.close(r)
+    assert got == sent
