@@ -10,6 +10,7 @@ import csv
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,35 @@ def test_virtuoso_harness_loads_outside_pytest() -> None:
         missing("virtuoso", "virtuoso-t is not installed: apt-get install virtuoso-opensource")
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("http://127.0.0.1:")
+
+
+def test_cpu_split_counts_processes_that_end_during_the_window() -> None:
+    """bench/cpu_split.py samples the tree while the load runs: a child that works and exits
+    inside the window is counted (reading CPU once at the end would miss it), and CPU spent
+    before the window is not."""
+    import subprocess
+
+    from bench.cpu_split import TreeCpu
+
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < {s}: pass\n"
+    script = (
+        burn.format(s=0.3)  # before the window: not counted
+        + "import sys\nsys.stdin.readline()\n"
+        + "import subprocess, sys\n"
+        + f"subprocess.run([sys.executable, '-c', {burn.format(s=0.4)!r}])\n"
+        + burn.format(s=0.2)
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.0)  # the first burn is over
+        with TreeCpu(proc.pid) as tree:
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+            proc.wait(30)
+            time.sleep(0.1)
+    finally:
+        proc.kill()
+    used = tree.by_depth()
+    assert 0.3 <= used.get(1, 0.0) <= 0.6  # the child (0.4 s), seen before it ended
+    assert used.get(0, 0.0) < 0.45  # the parent's 0.2 s, not its 0.3 s before the window
