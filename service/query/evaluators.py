@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from service.errors import CpkgError, QueryTimeout, StoreError
+from service.query import wire
 
 T = TypeVar("T")
 Lock = contextlib.AbstractContextManager[Any]
@@ -64,7 +65,7 @@ def _write_all(fd: int, data: bytes | memoryview) -> None:
 def _send(fd: int, kind: bytes, obj: object) -> None:
     """One framed message, header and payload in one system call without joining them (an
     answer can be a whole page: every copy counts)."""
-    payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    payload = wire.dumps(obj)
     header = _HEADER.pack(kind, len(payload))
     sent = os.writev(fd, (header, payload))
     if sent < len(header):
