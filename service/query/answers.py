@@ -24,7 +24,7 @@ def answer(
     if isinstance(result, SelectResult) and result.write is not None and fmt.results is not None:
         spool = Spool()  # the store's own serializer: no Python per row
         try:
-            write_capped(result, fmt, spool.file)
+            write_capped(result, fmt, spool)
         except BaseException:
             spool.discard()
             raise

@@ -39,14 +39,14 @@ def dump(view: Store, name: str, context_url: str) -> Streamed:
     try:
         if fmt is JSONLD:  # pyoxigraph's JSON-LD (absolute IRIs), under the published context
             spool.write(b'{"@context": ' + json.dumps(context_url).encode() + b', "@graph": ')
-            ox.serialize(view.quads(), spool.file, format=ox.RdfFormat.JSON_LD)
+            ox.serialize(view.quads(), spool.sink, format=ox.RdfFormat.JSON_LD)
             spool.write(b"}\n")
         elif fmt is TURTLE:  # a graph is a set: a triple stated in two graphs may appear twice
             triples = (ox.Triple(q.subject, q.predicate, q.object) for q in view.quads())
-            ox.serialize(triples, spool.file, format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
+            ox.serialize(triples, spool.sink, format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
         else:
             prefixes = dict(PREFIXES) if fmt is TRIG else None
-            ox.serialize(view.quads(), spool.file, format=fmt.rdf, prefixes=prefixes)
+            ox.serialize(view.quads(), spool.sink, format=fmt.rdf, prefixes=prefixes)
     except BaseException:
         spool.discard()
         raise

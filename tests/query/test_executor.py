@@ -160,3 +160,27 @@ def test_principals_and_datasets_survive_the_trip_to_an_evaluator() -> None:
     for value in values:
         copy = pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         assert copy == value and type(copy) is type(value)
+
+
+@pytest.mark.parametrize("memory", [10, 1_000, 1 << 20])
+def test_a_spool_keeps_every_byte_in_memory_or_on_disk(memory: int) -> None:
+    """A spool moves to a temporary file once its bytes pass ``memory``; written through
+    its sink (as serializers do) or directly, read whole or streamed, the bytes are the same."""
+    from service.query.executor import Spool, Streamed
+
+    parts = [b"head:", b"x" * 700, b"", "é".encode() * 300, b":tail"]
+    expected = b"".join(parts)
+    for streamed in (False, True):
+        spool = Spool(memory)
+        ox.serialize([], spool.sink, format=ox.RdfFormat.N_TRIPLES)  # a serializer's write+flush
+        for part in parts:
+            spool.sink.write(part)
+        assert spool.size == len(expected)
+        assert spool.file.__class__.__name__ == (
+            "BytesIO" if len(expected) <= memory else "BufferedRandom"
+        )
+        got = spool.whole_or_streamed("type", 0 if streamed else None)
+        if streamed:
+            assert isinstance(got, Streamed) and got.head == ("type", len(expected))
+            got = b"".join(got.chunks)
+        assert got == expected
