@@ -221,9 +221,8 @@ def _evaluate(
     principal, fn, args = payload
 
     def run() -> T:
-        with _inside():
-            view = ReadView(ScopedStore(store, principal), settings, deadline)
-            return fn(view, *args)
+        _INSIDE.set(True)  # no reset needed: this context is the task's alone
+        return fn(ReadView(ScopedStore(store, principal), settings, deadline), *args)
 
     return contextvars.Context().run(run)
 

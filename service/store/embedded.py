@@ -166,14 +166,11 @@ class EmbeddedStore(Store):
         # evaluators have no writers (and must not wait on a lock copied mid-use).
         live = bool(default_graphs) and self.path is None and os.getpid() == self._pid
         try:
-            with self.lock if live else contextlib.nullcontext():
-                reader = self._reader()
-                if default_graphs and _is_whole_store(reader, default_graphs, named_graphs):
-                    # the same dataset as the union, which pyoxigraph evaluates much faster
-                    kwargs = {"use_default_graph_as_union": True}
-                if self.search_index is not None and "search" in sparql:
-                    kwargs["custom_functions"] = self._search_functions(self.search_index)
-                raw = reader.query(sparql, **kwargs)  # type: ignore[arg-type]
+            if live:
+                with self.lock:
+                    raw = self._evaluate(sparql, dataset, kwargs)
+            else:
+                raw = self._evaluate(sparql, dataset, kwargs)
         except SyntaxError as exc:
             raise ParseError.from_syntax_error(exc, "SPARQL query", text=sparql) from None
         except ValueError as exc:
@@ -189,6 +186,19 @@ class EmbeddedStore(Store):
         if isinstance(raw, ox.QueryBoolean):
             return AskResult(bool(raw))
         return GraphResult(_checked(raw), native=raw)
+
+    def _evaluate(
+        self, sparql: str, dataset: Dataset, kwargs: dict[str, object]
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        reader = self._reader()
+        if dataset.default_graphs and _is_whole_store(
+            reader, dataset.default_graphs, dataset.named_graphs
+        ):
+            # the same dataset as the union, which pyoxigraph evaluates much faster
+            kwargs = {"use_default_graph_as_union": True}
+        if self.search_index is not None and "search" in sparql:
+            kwargs["custom_functions"] = self._search_functions(self.search_index)
+        return reader.query(sparql, **kwargs)  # type: ignore[arg-type]
 
     def _search_functions(self, index: Path) -> dict[NamedNode, Callable[..., ox.Literal | None]]:
         """``cpkg:search(?resource, "words")``: the resource's relevance (an xsd:double, unbound
