@@ -214,16 +214,22 @@ def _iris(
     links: dict[tuple[str, str], list[tuple[Node, str | None]]],
     closure: dict[str, dict[str, list[Node]]],
 ) -> set[str]:
+    """Every IRI the page names (to label them): plain loops, not a generator per property."""
     found = {iri}
+    add = found.add
     for (_, p), values in links.items():
-        found.add(p)
-        found.update(o.value for o, _ in values if isinstance(o, ox.NamedNode))
-        found.update(via for _, via in values if via)
+        add(p)
+        for o, via in values:
+            if isinstance(o, ox.NamedNode):
+                add(o.value)
+            if via:
+                add(via)
     for props in closure.values():
-        found.update(props)
-        found.update(
-            o.value for objs in props.values() for o in objs if isinstance(o, ox.NamedNode)
-        )
+        for p, objs in props.items():
+            add(p)
+            for o in objs:
+                if isinstance(o, ox.NamedNode):
+                    add(o.value)
     return found
 
 
