@@ -115,6 +115,10 @@ class PageHtml:
         """An IRI as a link to its page, named by its label (and its compact name beside it)."""
         return Markup(self._iri_link(v))
 
+    def iri_links(self, vs: Iterable[Value]) -> Markup:
+        """IRIs as links, separated by commas."""
+        return Markup(self._iri_links(vs))
+
     def rows(self, which: Iterable[PropertyRow], incoming: bool = False) -> Markup:
         """The rows of a property table."""
         make = self._incoming_row if incoming else self._prop_row
@@ -122,6 +126,9 @@ class PageHtml:
 
     def _iri_link(self, v: Value) -> str:
         return _link(self.base, v.text, v.label, v.compact)
+
+    def _iri_links(self, vs: Iterable[Value]) -> str:
+        return ", ".join(_link(self.base, v.text, v.label, v.compact) for v in vs)
 
     def _literal(self, v: Value) -> str:
         """A literal value, with its language tag or datatype as a badge."""
@@ -143,7 +150,7 @@ class PageHtml:
             )
         source = f"Source: {self._iri_link(v.source)}" if v.source else "Source not stated"
         if v.supports:
-            source += " · supports " + ", ".join(self._iri_link(s) for s in v.supports)
+            source += " · supports " + self._iri_links(v.supports)
         return (
             f'<figure class="evidence">\n      <blockquote>{_escape(quote)}</blockquote>\n'
             f"      {context}\n      <figcaption>\n        {source}\n      </figcaption>\n"
