@@ -307,11 +307,12 @@ class _Builder:
         offset: int = 0,
         direction: str = "out",
     ) -> list[PropertyRow]:
-        out = []
-        for p in sorted(props, key=lambda p: (p != RDF_TYPE, self.names.get(p) or compact(p))):
+        out, names, groups = [], self.names, groups or {}
+        for p in sorted(props, key=lambda p: (p != RDF_TYPE, names.get(p) or compact(p))):
             values = [self.term(o, depth) for o in props[p]]
-            values.sort(key=lambda v: (v.kind, (v.label or v.text).lower()))
-            group = (groups or {}).get((direction, p))
+            if len(values) > 1:  # (most properties have one value: no key to work out)
+                values.sort(key=lambda v: (v.kind, (v.label or v.text).lower()))
+            group = groups.get((direction, p))
             total = group.total if group else len(values)
             out.append(
                 PropertyRow(p, compact(p), self.names.get(p), values, total, offset if group else 0)
