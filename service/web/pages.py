@@ -22,7 +22,7 @@ from service.query.labels import is_safe_iri
 from service.vocab import BASE, compact, rewrite_iris
 from service.web.assets import asset
 from service.web.context import get_settings
-from service.web.urls import url_for_page
+from service.web.urls import url_for_page, url_with_args
 
 _LINKABLE = re.compile(r"^(https?|mailto|urn|doi):", re.IGNORECASE)
 
@@ -132,6 +132,7 @@ def template_helpers() -> dict[str, object]:
         "site_links": site_links,
         "asset": asset,
         "url_for": url_for_page,
+        "url_with_args": url_with_args,
     }
 
 

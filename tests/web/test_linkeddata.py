@@ -123,6 +123,27 @@ def test_page_frame_follows_script_root_and_host(client: FlaskClient) -> None:
             assert f'<link rel="alternate" type="text/turtle" href="{path}?format=ttl"' in text
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        FINDING,
+        "https://w3id.org/cpkg/id/a b+c&d=e#f?g/h:i;j@k!l$m'n(o)p*q,r~s%t",
+        "urn:x:ünïcödé “quoted” <tag> \\ ^ ` { | }",
+    ],
+)
+def test_url_with_args_is_url_for(app, value: str) -> None:  # type: ignore[no-untyped-def]
+    """Links whose query argument differs on every page are encoded as url_for encodes them."""
+    from flask import url_for
+
+    from service.web.urls import url_with_args
+
+    for base in ("http://localhost", "http://h.example/prefix"):
+        with app.test_request_context("/id/x", base_url=base):
+            assert url_with_args("chains.chain_view", focus=value) == url_for(
+                "chains.chain_view", focus=value
+            )
+
+
 @pytest.mark.parametrize("fmt", ["html", "ttl"])
 def test_any_character_in_the_query_string(client: FlaskClient, fmt: str) -> None:
     """An unknown parameter is ignored whatever its characters (found by Schemathesis: one
