@@ -145,17 +145,24 @@ class Offers:
 
     def alternates(self, path: str, chosen: Format | None = None) -> list[tuple[str, str, str]]:
         """(label, media type, URL) of every other representation, for links on a page."""
-        return [
-            (f.label, f.media_type, f"{path}?{urlencode({'format': f.names[0]})}")
-            for f in self.formats
-            if f != chosen and f.names
-        ]
+        return [(label, mt, path + query) for label, mt, query in _alternates(self, chosen)]
 
 
 @functools.lru_cache(maxsize=1024)
 def _choose(offers: Offers, accept: str | None, override: str | None) -> Format:
     """``offers._rank`` remembered (a refusal is raised afresh each time, never kept)."""
     return offers._rank(accept, override)
+
+
+@functools.lru_cache(maxsize=64)
+def _alternates(offers: Offers, chosen: Format | None) -> tuple[tuple[str, str, str], ...]:
+    """(label, media type, query) of the representations other than ``chosen``: the same for
+    every page of a table (encoding them costs more than the rest of a page's links)."""
+    return tuple(
+        (f.label, f.media_type, "?" + urlencode({"format": f.names[0]}))
+        for f in offers.formats
+        if f != chosen and f.names
+    )
 
 
 def _best_range(fmt: Format, ranges: list[MediaRange]) -> tuple[int, float, int] | None:

@@ -214,16 +214,22 @@ def _iris(
     links: dict[tuple[str, str], list[tuple[Node, str | None]]],
     closure: dict[str, dict[str, list[Node]]],
 ) -> set[str]:
+    """Every IRI the page names (to label them): plain loops, not a generator per property."""
     found = {iri}
+    add = found.add
     for (_, p), values in links.items():
-        found.add(p)
-        found.update(o.value for o, _ in values if isinstance(o, ox.NamedNode))
-        found.update(via for _, via in values if via)
+        add(p)
+        for o, via in values:
+            if isinstance(o, ox.NamedNode):
+                add(o.value)
+            if via:
+                add(via)
     for props in closure.values():
-        found.update(props)
-        found.update(
-            o.value for objs in props.values() for o in objs if isinstance(o, ox.NamedNode)
-        )
+        for p, objs in props.items():
+            add(p)
+            for o in objs:
+                if isinstance(o, ox.NamedNode):
+                    add(o.value)
     return found
 
 
@@ -301,11 +307,12 @@ class _Builder:
         offset: int = 0,
         direction: str = "out",
     ) -> list[PropertyRow]:
-        out = []
-        for p in sorted(props, key=lambda p: (p != RDF_TYPE, self.names.get(p) or compact(p))):
+        out, names, groups = [], self.names, groups or {}
+        for p in sorted(props, key=lambda p: (p != RDF_TYPE, names.get(p) or compact(p))):
             values = [self.term(o, depth) for o in props[p]]
-            values.sort(key=lambda v: (v.kind, (v.label or v.text).lower()))
-            group = (groups or {}).get((direction, p))
+            if len(values) > 1:  # (most properties have one value: no key to work out)
+                values.sort(key=lambda v: (v.kind, (v.label or v.text).lower()))
+            group = groups.get((direction, p))
             total = group.total if group else len(values)
             out.append(
                 PropertyRow(p, compact(p), self.names.get(p), values, total, offset if group else 0)

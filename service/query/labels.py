@@ -19,6 +19,7 @@ LABEL_PROPERTIES = (
     "https://w3id.org/cpkg/def#shortTitle",
     "https://w3id.org/cpkg/def#nameText",
 )
+_PROPERTY_RANK = {p: 3 * n for n, p in enumerate(LABEL_PROPERTIES)}
 _IRI_OK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f<>\"{}|\\^`]*$")
 
 
@@ -53,17 +54,15 @@ def local_name(iri: str) -> str:
 
 def labels(store: Store, iris: Iterable[str]) -> dict[str, str]:
     """Best display label of each IRI: by LABEL_PROPERTIES order, English or untagged first."""
-    todo = sorted({i for i in iris if is_safe_iri(i)})
+    todo = sorted(set(filter(is_safe_iri, iris)))
     out: dict[str, tuple[int, str]] = {}
     # The first label property a resource has wins (see the ranking below): a store may stop
     # looking there.
     for x, p, lit in store.objects(todo, LABEL_PROPERTIES, first=True):
         if not isinstance(lit, ox.Literal):
             continue
-        lang = (lit.language or "").lower()
-        rank = LABEL_PROPERTIES.index(p) * 3 + (
-            0 if lang in ("en", "en-gb") else 1 if not lang else 2
-        )
+        lang = lit.language
+        rank = _PROPERTY_RANK[p] + (1 if not lang else 0 if lang.lower() in ("en", "en-gb") else 2)
         if x not in out or rank < out[x][0]:
             out[x] = (rank, lit.value)
     return {k: v for k, (_, v) in out.items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import has_request_context, url_for
 from flask.globals import request_ctx
@@ -29,3 +30,16 @@ def url_for_page(endpoint: str, **values: Any) -> str:
             urls.clear()
         found = urls[key] = url_for(endpoint, **values)
     return found
+
+
+#: What werkzeug's URL builder leaves unescaped in query arguments (werkzeug.urls._urlencode;
+#: tests/web/test_linkeddata.py compares url_with_args with url_for).
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def url_with_args(endpoint: str, **args: str) -> str:
+    """``url_for(endpoint, **args)`` where every argument goes in the query string and its value
+    differs from page to page (a page's own IRI): the path is remembered, the arguments
+    encoded as werkzeug encodes them (~4 us; url_for costs ~16, and remembering such URLs
+    only misses on random pages)."""
+    return f"{url_for_page(endpoint)}?{urlencode(args, safe=_QUERY_SAFE)}"

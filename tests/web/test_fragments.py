@@ -6,7 +6,7 @@ import pytest
 from markupsafe import escape
 
 from service.query.describe import Value
-from service.web.fragments import PageHtml, _escape
+from service.web.fragments import PageHtml, _escape, alternate_links, format_links
 
 HOSTILE = [
     "",
@@ -39,3 +39,21 @@ def test_remembered_links_follow_the_site_base() -> None:
     one, two = (PageHtml(b, 1, 100, str).iri_link(v) for b in ("http://one/", "http://two/"))
     assert 'href="http://one/id/a"' in one and 'href="http://two/id/a"' in two
     assert PageHtml("http://one/", 1, 100, str).iri_link(v) == one
+
+
+def test_format_links_are_escaped_as_the_template_did() -> None:
+    """The alternate and format links, written in Python, are what the template loops wrote."""
+    from jinja2 import Environment
+
+    env = Environment(autoescape=True)
+    alternates = [(t, "text/turtle", f"/id/{t}?format=ttl") for t in HOSTILE[1:]]
+    head = env.from_string(
+        '{% for name, mt, url in alternates %}\n<link rel="alternate" type="{{ mt }}" '
+        'href="{{ url }}" title="{{ name }}">{% endfor %}'
+    )
+    also = env.from_string(
+        '{% for name, mt, url in alternates %}<a href="{{ url }}" type="{{ mt }}">{{ name }}'
+        "</a>{% if not loop.last %} · {% endif %}{% endfor %}"
+    )
+    assert alternate_links(alternates) == head.render(alternates=alternates)
+    assert format_links(alternates) == also.render(alternates=alternates)

@@ -107,6 +107,43 @@ def test_public_base_setting(app, store: EmbeddedStore) -> None:  # type: ignore
     assert "<http://localhost/id/finding-test-full>" in ttl and FINDING not in ttl
 
 
+def test_page_frame_follows_script_root_and_host(client: FlaskClient) -> None:
+    """The frame's links (navigation, assets), the site base and the format links are worked
+    out once per script root, host and table, not once for all: each page still links its own."""
+    accept = {"Accept": "text/html"}
+    for root, host in [("/cpkg", "a.example"), ("", "b.example"), ("/cpkg", "b.example")]:
+        for path in ("/search?q=x", "/def"):
+            text = client.get(path, base_url=f"http://{host}{root}", headers=accept).get_data(True)
+            assert f'<a href="{root}/chain/view">Chains</a>' in text
+            assert f'<link rel="stylesheet" href="{root}/static/cpkg.css?v=' in text
+            assert f'action="{root}/search"' in text
+        for path in ("/id/finding-test-full", "/id/source-test-001"):
+            text = client.get(path, base_url=f"http://{host}", headers=accept).get_data(True)
+            assert f'href="http://{host}/id/' in text
+            assert f'<link rel="alternate" type="text/turtle" href="{path}?format=ttl"' in text
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        FINDING,
+        "https://w3id.org/cpkg/id/a b+c&d=e#f?g/h:i;j@k!l$m'n(o)p*q,r~s%t",
+        "urn:x:ünïcödé “quoted” <tag> \\ ^ ` { | }",
+    ],
+)
+def test_url_with_args_is_url_for(app, value: str) -> None:  # type: ignore[no-untyped-def]
+    """Links whose query argument differs on every page are encoded as url_for encodes them."""
+    from flask import url_for
+
+    from service.web.urls import url_with_args
+
+    for base in ("http://localhost", "http://h.example/prefix"):
+        with app.test_request_context("/id/x", base_url=base):
+            assert url_with_args("chains.chain_view", focus=value) == url_for(
+                "chains.chain_view", focus=value
+            )
+
+
 @pytest.mark.parametrize("fmt", ["html", "ttl"])
 def test_any_character_in_the_query_string(client: FlaskClient, fmt: str) -> None:
     """An unknown parameter is ignored whatever its characters (found by Schemathesis: one
