@@ -2,8 +2,11 @@
 
 - **repeated**: one query, POSTed form-encoded, the same text every time (what caches serve);
 - **distinct**: every request a new text: a query template whose ``@NAME@`` markers are filled
-  with random IRIs from the data (pools, one IRI per line) plus a unique comment, or a GET of a
-  random resource page. Nothing can be answered from a cache of earlier answers.
+  with random IRIs from the data (pools, one IRI per line) plus a comment unique to the request
+  (wrk's thread number and that thread's request count: each wrk thread runs its own copy of the
+  script, so a per-thread count alone would send every text once per thread), so no query can
+  be answered from a cache of earlier answers; or a GET of a random resource page (pages come
+  from a pool of the data's resources, so they can repeat).
 """
 
 from __future__ import annotations
@@ -40,6 +43,14 @@ local pools = {}
 %(loads)s
 local template = "%(template)s"
 local counter = 0
+local threads = 0
+setup = function(thread)  -- in wrk's main state, once per thread
+  threads = threads + 1
+  thread:set("bench_thread", threads)
+end
+init = function(args)  -- in each thread's own state: its own random IRIs
+  math.randomseed((bench_thread or 0) * 7919)
+end
 local function enc(s)
   local function hex(c) return string.format("%%%%%%02X", string.byte(c)) end
   return (s:gsub("[^%%w%%-_%%.~]", hex))
@@ -52,7 +63,7 @@ request = function()
   if "%(method)s" == "GET" then
     return wrk.format("GET", fill(template), {["Accept"] = "%(accept)s"})
   end
-  local q = fill(template) .. "\\n# " .. counter .. " " .. math.random(1000000000)
+  local q = fill(template) .. "\\n# " .. (bench_thread or 0) .. "-" .. counter
   return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded",
                                   ["Accept"] = "%(accept)s"}, "query=" .. enc(q))
 end

@@ -136,3 +136,51 @@ def test_cpu_split_counts_processes_that_end_during_the_window() -> None:
     used = tree.by_depth()
     assert 0.3 <= used.get(1, 0.0) <= 0.6  # the child (0.4 s), seen before it ended
     assert used.get(0, 0.0) < 0.45  # the parent's 0.2 s, not its 0.3 s before the window
+
+
+def test_distinct_mode_never_sends_a_query_text_twice(tmp_path: Path) -> None:
+    """Distinct mode is what no cache can answer: across all of wrk's threads and connections
+    every query text differs (each wrk thread runs its own copy of the script; counting per
+    thread alone sent every text once per thread, half of them cache hits)."""
+    import http.server
+    import threading
+    import urllib.parse
+
+    from bench.httpload import run_wrk_distinct
+
+    if shutil.which("wrk") is None:
+        missing("wrk", "wrk (the HTTP load generator) is not installed: apt-get install wrk")
+    bodies: list[bytes] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    pool = tmp_path / "pool-finding.txt"
+    pool.write_text("urn:a\nurn:b\n", encoding="utf-8")  # texts differ by their comment alone
+    try:
+        result = run_wrk_distinct(
+            f"http://127.0.0.1:{server.server_address[1]}/sparql",
+            "SELECT * { <@FINDING@> ?p ?o }",
+            {"FINDING": pool},
+            accept="application/sparql-results+json",
+            connections=4,
+            threads=2,
+            duration=1,
+        )
+    finally:
+        server.shutdown()
+    texts = [urllib.parse.parse_qs(b.decode())["query"][0] for b in bodies]
+    assert result.requests > 20 and len(texts) >= 20
+    assert len(set(texts)) == len(texts)
+    assert {t.split("#")[1].split("-")[0].strip() for t in texts} == {"1", "2"}  # both threads
