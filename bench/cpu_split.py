@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import generate, peers  # noqa: E402
-from bench.httpload import accept_for, run_wrk_distinct  # noqa: E402
+from bench.httpload import run_distinct  # noqa: E402
 from bench.queries import distinct_mix, write_pools  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -103,14 +103,10 @@ def measure(server_name: str, data: Path, pools: dict[str, Path], which: str) ->
     dq = next(d for d in distinct_mix() if d.name == which)
     with peers.make(server_name, data) as server:
         assert server.proc is not None
-        base = server.endpoint.rsplit("/", 1)[0] if dq.kind == "page" else server.endpoint
-        accept, method = dq.accept or accept_for(dq.kind), "GET" if dq.kind == "page" else "POST"
-        run_wrk_distinct(base, dq.template, pools, accept=accept, method=method, duration=2)
+        run_distinct(server.endpoint, dq, pools, duration=2)  # warm-up
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         with TreeCpu(server.proc.pid) as tree:
-            result = run_wrk_distinct(
-                base, dq.template, pools, accept=accept, method=method, duration=10
-            )
+            result = run_distinct(server.endpoint, dq, pools, duration=10)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     n = max(1, result.requests)
     wrk = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime

@@ -18,6 +18,10 @@ import tempfile
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bench.queries import Distinct
 
 DONE = """
 done = function(summary, latency, requests)
@@ -135,6 +139,30 @@ def run_wrk_distinct(
     values = {"loads": loads, "template": _lua_string(template), "method": method}
     script = DISTINCT % {**values, "accept": accept} + DONE
     return _wrk(endpoint, script, connections, threads, duration, timeout)
+
+
+def run_distinct(
+    endpoint: str,
+    dq: Distinct,
+    pools: dict[str, Path],
+    *,
+    connections: int = 8,
+    duration: float = 10.0,
+    timeout: float = 30.0,
+) -> LoadResult:
+    """One query of the distinct mix against a SPARQL ``endpoint``: queries POSTed to it,
+    resource pages fetched with GET from the same server."""
+    page = dq.kind == "page"
+    return run_wrk_distinct(
+        endpoint.rsplit("/", 1)[0] if page else endpoint,
+        dq.template,
+        pools,
+        accept=dq.accept or accept_for(dq.kind),
+        method="GET" if page else "POST",
+        connections=connections,
+        duration=duration,
+        timeout=timeout,
+    )
 
 
 def _wrk(

@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import generate, peers, report, shacl  # noqa: E402
-from bench.httpload import LoadResult, accept_for, run_wrk, run_wrk_distinct  # noqa: E402
+from bench.httpload import LoadResult, accept_for, run_distinct, run_wrk  # noqa: E402
 
 if TYPE_CHECKING:
     from service.store.base import Store
@@ -396,16 +396,12 @@ def _distinct(
     for dq in distinct_mix():
         if dq.kind == "page" and not name.startswith("cpkg"):
             continue
-        target = server.endpoint.rsplit("/", 1)[0] if dq.kind == "page" else server.endpoint
-        method = "GET" if dq.kind == "page" else "POST"
-        accept = dq.accept or accept_for(dq.kind)
+        wait = max(10.0, cfg.duration * 2)
         try:  # 1 s warm-up, as in the repeated mode (forks the evaluator pools)
-            run_wrk_distinct(target, dq.template, pools, accept=accept, method=method,
-                             connections=cfg.connections, duration=1,
-                             timeout=max(10.0, cfg.duration * 2))  # fmt: skip
-            r = run_wrk_distinct(target, dq.template, pools, accept=accept, method=method,
-                                 connections=cfg.connections, duration=cfg.duration,
-                                 timeout=max(10.0, cfg.duration * 2))  # fmt: skip
+            run_distinct(server.endpoint, dq, pools, connections=cfg.connections, duration=1,
+                         timeout=wait)  # fmt: skip
+            r = run_distinct(server.endpoint, dq, pools, connections=cfg.connections,
+                             duration=cfg.duration, timeout=wait)  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
             res.note(f"HTTP distinct: {name} failed {dq.name}: {str(exc)[:200]}")
             continue
