@@ -3,8 +3,9 @@
 - **repeated**: one query, POSTed form-encoded, the same text every time (what caches serve);
 - **distinct**: every request a new text: a query template whose ``@NAME@`` markers are filled
   with random IRIs from the data (pools, one IRI per line) plus a comment unique to the request
-  (wrk's thread number and that thread's request count: each wrk thread runs its own copy of the
-  script, so a per-thread count alone would send every text once per thread), so no query can
+  (a random number of the run, wrk's thread number and that thread's request count: each wrk
+  thread runs its own copy of the script, so a per-thread count alone would send every text
+  once per thread, and each run starts counting afresh), so no query can
   be answered from a cache of earlier answers; or a GET of a random resource page (pages come
   from a pool of the data's resources, so they can repeat).
 """
@@ -12,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -53,7 +55,7 @@ setup = function(thread)  -- in wrk's main state, once per thread
   thread:set("bench_thread", threads)
 end
 init = function(args)  -- in each thread's own state: its own random IRIs
-  math.randomseed((bench_thread or 0) * 7919)
+  math.randomseed(%(run)d + (bench_thread or 0) * 7919)
 end
 local function enc(s)
   local function hex(c) return string.format("%%%%%%02X", string.byte(c)) end
@@ -67,7 +69,7 @@ request = function()
   if "%(method)s" == "GET" then
     return wrk.format("GET", fill(template), {["Accept"] = "%(accept)s"})
   end
-  local q = fill(template) .. "\\n# " .. (bench_thread or 0) .. "-" .. counter
+  local q = fill(template) .. "\\n# %(run)d-" .. (bench_thread or 0) .. "-" .. counter
   return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded",
                                   ["Accept"] = "%(accept)s"}, "query=" .. enc(q))
 end
@@ -136,7 +138,10 @@ def run_wrk_distinct(
         f'pools["{name}"][#pools["{name}"] + 1] = line end'
         for name, path in pools.items()
     )
-    values = {"loads": loads, "template": _lua_string(template), "method": method}
+    # A number of this run's own: its texts differ from those of any earlier run (the warm-up's
+    # included), which a server may still have cached.
+    run = secrets.randbelow(1 << 30)
+    values = {"loads": loads, "template": _lua_string(template), "method": method, "run": run}
     script = DISTINCT % {**values, "accept": accept} + DONE
     return _wrk(endpoint, script, connections, threads, duration, timeout)
 

@@ -139,9 +139,10 @@ def test_cpu_split_counts_processes_that_end_during_the_window() -> None:
 
 
 def test_distinct_mode_never_sends_a_query_text_twice(tmp_path: Path) -> None:
-    """Distinct mode is what no cache can answer: across all of wrk's threads and connections
-    every query text differs (each wrk thread runs its own copy of the script; counting per
-    thread alone sent every text once per thread, half of them cache hits)."""
+    """Distinct mode is what no cache can answer: across all of wrk's threads and connections,
+    and across runs (a warm-up, then the measured run), every query text differs (each wrk
+    thread runs its own copy of the script; counting per thread alone sent every text once per
+    thread, half of them cache hits; and each run counted from 1 again)."""
     import http.server
     import threading
     import urllib.parse
@@ -169,18 +170,23 @@ def test_distinct_mode_never_sends_a_query_text_twice(tmp_path: Path) -> None:
     pool = tmp_path / "pool-finding.txt"
     pool.write_text("urn:a\nurn:b\n", encoding="utf-8")  # texts differ by their comment alone
     try:
-        result = run_wrk_distinct(
-            f"http://127.0.0.1:{server.server_address[1]}/sparql",
-            "SELECT * { <@FINDING@> ?p ?o }",
-            {"FINDING": pool},
-            accept="application/sparql-results+json",
-            connections=4,
-            threads=2,
-            duration=1,
-        )
+        results = [
+            run_wrk_distinct(
+                f"http://127.0.0.1:{server.server_address[1]}/sparql",
+                "SELECT * { <@FINDING@> ?p ?o }",
+                {"FINDING": pool},
+                accept="application/sparql-results+json",
+                connections=4,
+                threads=2,
+                duration=1,
+            )
+            for _ in range(2)
+        ]
     finally:
         server.shutdown()
     texts = [urllib.parse.parse_qs(b.decode())["query"][0] for b in bodies]
-    assert result.requests > 20 and len(texts) >= 20
+    assert all(r.requests > 20 for r in results) and len(texts) >= 40
     assert len(set(texts)) == len(texts)
-    assert {t.split("#")[1].split("-")[0].strip() for t in texts} == {"1", "2"}  # both threads
+    comments = [t.split("#")[1].strip().split("-") for t in texts]
+    assert {thread for _, thread, _ in comments} == {"1", "2"}  # both threads
+    assert len({run for run, _, _ in comments}) == 2  # both runs
