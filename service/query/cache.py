@@ -28,7 +28,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
@@ -48,8 +48,7 @@ class VersionedKey(Hashable, Protocol):
 K = TypeVar("K", bound=VersionedKey)
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """A cached answer: its bytes (and, for whole HTTP responses, the headers), with what it
     counts against the budget (its key's size included), worked out once when it is stored."""
 

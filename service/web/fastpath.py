@@ -183,7 +183,9 @@ class FastPath:
             return None
         stream_after = self.settings.stream_after_bytes
         try:
-            got = self.executor.read(ANONYMOUS, answer, text, UNION, fmt, stream_after)
+            # Kept once, here, as the response (below): a second copy in the executor's answer
+            # cache cost a fifth of the throughput of distinct queries (bench/README.md).
+            got = self.executor.read(ANONYMOUS, answer, text, UNION, fmt, stream_after, cache=False)
         except CpkgError as exc:
             return _error(exc, key)
         if isinstance(got, Streamed):

@@ -6,10 +6,13 @@ import csv
 import io
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
+from flask import Flask
 
 from service.config import Settings
+from service.query.cache import QueryCache
 from service.store.embedded import EmbeddedStore, load_files
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -35,6 +38,15 @@ RDF_FORMATS = {
 
 def settings(**overrides: object) -> Settings:
     return replace(Settings(query_timeout=10.0), **overrides)
+
+
+def replay_cache(app: Flask) -> QueryCache[Any]:
+    """The fast path's cache of whole responses (service/web/fastpath.py)."""
+    from service.web.fastpath import FastPath
+
+    layer = app.wsgi_app
+    assert isinstance(layer, FastPath)
+    return layer.cache()
 
 
 def fixture_store(path: Path | None = None) -> EmbeddedStore:
