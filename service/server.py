@@ -15,6 +15,7 @@ killed at the time limit.
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import multiprocessing
@@ -113,7 +114,7 @@ def serve(
 
     load: Callable[..., Any]
     if sp.preloaded:
-        app = factory()  # load once in the master; workers share it copy-on-write
+        app = _settled(factory())  # load once in the master; workers share it copy-on-write
         load = lambda *_args, **_kwargs: app  # noqa: E731
     else:
         # Load (and report errors) before starting, then let the one worker reopen the store
@@ -124,8 +125,16 @@ def serve(
         from service.store.embedded import open_store
 
         run_forked(lambda: open_store(settings, files).close(), None)
-        load = lambda *_args, **_kwargs: factory()  # noqa: E731
+        load = lambda *_args, **_kwargs: _settled(factory())  # noqa: E731
     granian_server(settings, host, port, sp).serve(target_loader=load, wrap_loader=False)
+
+
+def _settled(app: Any) -> Any:
+    """The app, with everything built so far moved out of the garbage collector's sight
+    (``gc.freeze``): it lives as long as the process, and every full collection would otherwise
+    walk it again, writing to (and so copying) the pages the forked workers share."""
+    gc.freeze()
+    return app
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import math
 import os
 import pickle
@@ -429,6 +430,9 @@ class EvaluatorPool:
         """The evaluator's loop: answer requests until the parent closes the pipe."""
         code = 0
         try:
+            # Everything here was inherited from the worker and is shared copy-on-write: a full
+            # collection would walk (and so copy) all of it; only what this child makes is its own.
+            gc.freeze()
             _child_signals()
             _close_sockets()
             requests = Inbox(req_fd)

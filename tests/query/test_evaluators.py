@@ -56,6 +56,26 @@ def test_pool_reuses_evaluators_and_carries_errors() -> None:
         pool.close()
 
 
+def _collector(payload: object) -> tuple[int, int]:
+    import gc
+
+    return gc.get_freeze_count(), len(gc.get_objects())
+
+
+def test_an_evaluator_hides_what_it_inherited_from_the_collector() -> None:
+    """Everything an evaluator inherits is shared with its worker copy-on-write: a full garbage
+    collection that walked it would copy those pages into the evaluator, so it is frozen."""
+    import gc
+
+    pool = EvaluatorPool(_collector)
+    try:
+        frozen, tracked = pool.run(None, 5.0)
+    finally:
+        pool.close()
+    assert frozen >= len(gc.get_objects()) // 2  # about everything this process holds
+    assert tracked < frozen // 10  # what the collector still walks: the evaluator's own
+
+
 def test_pool_kills_runaway_and_keeps_serving() -> None:
     pool = EvaluatorPool(_job)
     try:
