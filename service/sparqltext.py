@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from typing import NamedTuple
 
 #: Strings, IRIs and comments: removed before looking for keywords in query text.
 SPARQL_NOISE = re.compile(
@@ -68,3 +69,69 @@ def has_keyword(text: str, keyword: str) -> bool:
     """Whether ``keyword`` occurs as a word outside strings, IRIs and comments (after
     unescaping): a cheap, conservative test before a full parse."""
     return re.search(rf"(?i)\b{keyword}\b", strip_noise(unescape(text))) is not None
+
+
+# -- one triple pattern -----------------------------------------------------------------------
+
+# The narrow query shape ``single_pattern_select`` accepts, as one expression (evaluated in C).
+# Tokens are atomic and repetitions possessive, so no input makes it backtrack far. Terms must
+# be followed by a space, a comment, ``{`` ``}`` ``.`` or the end: in ``ex:p?o`` a path
+# modifier could be read.
+_SP = r"(?:\s|\#[^\r\n]*)*+"
+_IRI = r"<[^<>\"{}|^`\\\x00-\x20]*>"
+_PNAME = (
+    r"(?>(?:[A-Za-z](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?)?:"
+    r"(?:[A-Za-z0-9_:%](?:[A-Za-z0-9_:%.-]*[A-Za-z0-9_:%-])?)?)"
+)
+_VAR = r"(?>[?$][A-Za-z0-9_]++)"
+_STRING = r"(?>\"(?:[^\"\\\r\n]|\\[tbnrf\"'\\])*+\"|'(?:[^'\\\r\n]|\\[tbnrf\"'\\])*+')"
+_NUMBER = (
+    r"(?>[+-]?(?:[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.?[0-9]+[eE][+-]?[0-9]+|[0-9]*\.[0-9]+|[0-9]+))"
+)
+_LITERAL = (
+    rf"(?>{_STRING}(?:@[A-Za-z]++(?:-[A-Za-z0-9]++)*+|\^\^(?:{_IRI}|{_PNAME}))?"
+    rf"|{_NUMBER}|true|false)"
+)
+_END = r"(?=[\s#{}.]|\Z)"
+
+
+def _kw(word: str) -> str:
+    return rf"(?i:{word})(?![A-Za-z0-9_:-])"
+
+
+_SINGLE_PATTERN = re.compile(
+    rf"{_SP}(?:(?:{_kw('prefix')}{_SP}{_PNAME}{_SP}|{_kw('base')}{_SP}){_IRI}{_SP})*+"
+    rf"{_kw('select')}{_SP}(?:\*|(?:{_VAR}{_END}{_SP})++)"
+    rf"{_SP}(?:{_kw('where')}{_SP})?\{{{_SP}"
+    rf"(?P<s>{_IRI}|{_PNAME}|{_VAR}){_END}{_SP}"
+    rf"(?P<p>{_IRI}|{_PNAME}|{_VAR}|a){_END}{_SP}"
+    rf"(?P<o>{_IRI}|{_PNAME}|{_VAR}|{_LITERAL}){_END}{_SP}"
+    rf"\.?{_SP}\}}{_SP}(?:{_kw('limit')}{_SP}(?P<limit>[0-9]++){_SP})?"
+)
+
+
+class SinglePattern(NamedTuple):
+    """A SELECT over one triple pattern: ``limit`` is its own LIMIT, if it has one."""
+
+    limit: int | None
+
+
+def single_pattern_select(text: str) -> SinglePattern | None:
+    """Whether ``text`` is ``[PREFIX/BASE ...] SELECT (* | ?v ...) [WHERE] { s p o [.] }
+    [LIMIT n]`` with distinct variables and a plain predicate, and nothing else.
+
+    Such a query is one index scan that yields a solution at every step, so its work is bounded
+    by the rows it is asked for (the executor answers it without an evaluator). The test is
+    deliberately narrow and errs towards None: ``\\u`` escapes (which SPARQL expands before
+    parsing), paths, blank nodes, filters, modifiers other than LIMIT, and terms written
+    without a space between them are all refused."""
+    if "\\u" in text or "\\U" in text:
+        return None
+    m = _SINGLE_PATTERN.fullmatch(text)
+    if m is None:
+        return None
+    names = [t[1:] for t in m.group("s", "p", "o") if t[0] in "?$"]
+    if len(names) != len(set(names)):
+        return None
+    limit = m.group("limit")
+    return SinglePattern(int(limit) if limit is not None else None)

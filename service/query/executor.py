@@ -5,8 +5,10 @@ be pickled. ``Executor.read(principal, fn, *args)`` runs it and, in this one pla
 
 - **access control**: the task sees the store only as ``principal`` may (``ScopedStore``);
 - **the time limit**: on the embedded store the task runs in a forked evaluator that is killed
-  at ``CPKG_QUERY_TIMEOUT`` (pyoxigraph cannot cancel a query); a remote store gets the time
-  left with each query;
+  at ``CPKG_QUERY_TIMEOUT`` (pyoxigraph cannot cancel a query), unless a *bounded variant* of
+  the task (``bounded_variant``: e.g. a SELECT of one triple pattern, at most 1,000 rows) can
+  answer it in the caller's thread with work that cannot come near the limit; a remote store
+  gets the time left with each query;
 - **the result cap**: every query result and graph read is counted against
   ``CPKG_MAX_RESULTS`` (``ResultTooLarge``, never silent truncation);
 - **the fork lock**: evaluators are forked under the store's fork guard, so none inherits a
@@ -144,6 +146,13 @@ class Executor:
             if hit is not None:
                 return pickle.loads(hit.body)
         if self._store.forkable:
+            bounded = _BOUNDED.get(fn)
+            if bounded is not None:
+                got = _evaluate(self._store, self.settings, (principal, bounded, args))
+                if got is not None:
+                    if key is not None and not isinstance(got, Streamed):
+                        self.cache.put(key, pickle.dumps(got, pickle.HIGHEST_PROTOCOL))
+                    return cast(T, got)
             raw = self._evaluators().run_raw((principal, fn, args), self.timeout)
             if isinstance(raw, Streamed):
                 return raw  # type: ignore[return-value]
@@ -201,6 +210,26 @@ class Executor:
         """Stop the evaluators (with ``busy``, also those answering a request: shutdown)."""
         if self._pool is not None:
             self._pool.close(busy=busy)
+
+
+# task -> its bounded variant (``bounded_variant``)
+_BOUNDED: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+
+def bounded_variant(task: Callable[..., T]) -> Callable[[Callable[..., T | None]], Any]:
+    """Register the decorated function as ``task``'s *bounded variant*: called with the same
+    arguments, it answers only when its work is bounded by construction (a fixed number of
+    index steps, whatever the data), and returns None otherwise.
+
+    The executor then runs it in the caller's thread before forking anything: an answer that
+    cannot outlive the time limit needs no evaluator to kill (a pipe round trip to one costs
+    more than such a query). Access control and the result cap apply as to any task."""
+
+    def register(variant: Callable[..., T | None]) -> Callable[..., T | None]:
+        _BOUNDED[task] = variant
+        return variant
+
+    return register
 
 
 def _task_name(fn: Callable[..., Any]) -> str:

@@ -128,6 +128,30 @@ def test_access_control_applies_to_every_task() -> None:
     assert executor.read(ADMIN, seen_task)[1] == 9
 
 
+def test_a_one_pattern_select_is_answered_without_an_evaluator() -> None:
+    """A bounded variant (``answer_bounded``) answers in the caller's thread, with access
+    control and the cap applied as in an evaluator; anything else still forks one."""
+    from service.formats import JSON_RESULTS
+    from service.query.answers import answer
+    from service.store.base import UNION
+
+    def rows(executor: Executor, principal: Principal, text: str) -> int:
+        _, body = executor.read(principal, answer, text, UNION, JSON_RESULTS, None)
+        return sum(1 for _ in ox.parse_query_results(body, ox.QueryResultsFormat.JSON))  # type: ignore[union-attr]
+
+    executor = Executor(_store(), Settings())
+    one = "SELECT ?s ?o WHERE { ?s <urn:p> ?o }"
+    assert rows(executor, ANONYMOUS, one) == 8  # not the private graph's row
+    assert rows(executor, ALICE, one) == 9
+    assert executor._pool is None  # no evaluator was forked
+    with pytest.raises(ResultTooLarge, match="more than 5 rows"):
+        Executor(_store(), Settings(max_results=5)).read(
+            ANONYMOUS, answer, one, UNION, JSON_RESULTS, None
+        )
+    assert rows(executor, ANONYMOUS, "SELECT ?s WHERE { ?s <urn:p> ?o . ?s ?q ?o }") == 8
+    assert executor._pool is not None  # two patterns: an evaluator answered
+
+
 def test_answers_are_cached_until_the_next_write() -> None:
     store = _store()
     executor = Executor(store, replace(Settings(), cache_bytes=1 << 20))
