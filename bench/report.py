@@ -169,6 +169,7 @@ def markdown(rows: list[Row], notes: list[str], duration: float, connections: in
                 "",
             ]
     out += _distinct_tables(rows, val, duration, connections)
+    out += _side_table(rows, val)
     over = [r for r in rows if r["section"] == "overhead" and r["metric"] == "ratio"]
     if over:
         size = over[0]["size"]
@@ -249,6 +250,34 @@ def _distinct_tables(
         header = ["query", *[f"cpkg/{p}" for p in peers], f"time / point ({judge})"]
         out += ["### Distinct mode: ratios", ""] + _table(header, body)
     return out
+
+
+def _side_table(rows: list[Row], val: dict[tuple[str, str, str, str, str], float]) -> list[str]:
+    """Distinct queries with every server up at once, in alternating rounds: mean req/s and
+    the ratio to Oxigraph server (what the issue-15 targets are judged on)."""
+    side = [r for r in rows if r["section"] == "http-side"]
+    if not side:
+        return []
+    size = side[0]["size"]
+    servers = list(dict.fromkeys(r["target"] for r in side))
+    queries = list(dict.fromkeys(r["query"] for r in side))
+    mine = [s for s in servers if s != "oxigraph"]
+    body = []
+    for q in queries:
+        rate = {s: val.get(("http-side", size, s, q, "req_s")) for s in servers}
+        ox = rate.get("oxigraph")
+        cells = [q] + [_fmt(r) if (r := rate[s]) is not None else "—" for s in servers]
+        cells += [f"{r / ox:.2f}x" if (r := rate[s]) and ox else "" for s in mine]
+        body.append(cells)
+    rounds = side[0]["note"].split(":")[0]
+    return [
+        f"## HTTP at {size}, distinct mode side by side (all servers up at once, {rounds} each "
+        "in turn)",
+        "",
+        "mean req/s over the rounds; the rounds are in the CSV's notes",
+        "",
+        *_table(["query", *servers, *[f"{s}/oxigraph" for s in mine]], body),
+    ]
 
 
 def _draw(rows: list[Row], png: Path) -> None:

@@ -10,7 +10,9 @@ Measures, for each size in BENCH_SIZES (default ``10k,100k,1M``):
      through the project's Store interface (``EmbeddedStore.query``) plus serialization;
 and at BENCH_HTTP_SIZE (default 100k) the HTTP throughput and p50/p99 latency of the mix under
 wrk (BENCH_CONNECTIONS=8 connections, BENCH_DURATION=10 s per query per server) against the
-servers in BENCH_SERVERS (default ``cpkg,cpkg-nocache,oxigraph,virtuoso,rdflib-endpoint``).
+servers in BENCH_SERVERS (default ``cpkg,cpkg-nocache,oxigraph,virtuoso,rdflib-endpoint``), in
+two modes (repeated and distinct texts), then the distinct queries once more with cpkg and
+Oxigraph up together in alternating rounds (bench/side_by_side.py).
 
     python -m bench.run                      # everything (what `make bench` runs)
     python -m bench.run --only shacl         # one section (load, shacl, query, http)
@@ -37,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import generate, peers, report, shacl  # noqa: E402
+from bench import generate, peers, report, shacl, side_by_side  # noqa: E402
 from bench.httpload import LoadResult, accept_for, run_distinct, run_wrk  # noqa: E402
 
 if TYPE_CHECKING:
@@ -305,8 +307,33 @@ def measure_http(path: Path, size: int, triples: int, cfg: Config, res: Results)
     res.note("HTTP: load average at start {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     try:
         _measure_http(path, size, triples, cfg, res)
+        _side_by_side(path, size, triples, cfg, res)
     finally:
         res.note("HTTP: load average at end {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+
+
+def _side_by_side(path: Path, size: int, triples: int, cfg: Config, res: Results) -> None:
+    """The distinct queries again with cpkg and Oxigraph up together, in alternating rounds
+    (bench/side_by_side.py): the ratios the issue-15 targets are judged on."""
+    servers = [s for s in side_by_side.SERVERS if s in cfg.servers]
+    if "oxigraph" not in servers or len(servers) < 2 or peers.available("oxigraph"):
+        return
+    say(f"HTTP {generate.size_label(size)}: distinct queries side by side ({', '.join(servers)})")
+    seconds = max(1.0, cfg.duration / 2)
+    try:
+        found = side_by_side.measure(path, servers=servers, seconds=seconds,
+                                     connections=cfg.connections, work=cfg.work)  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
+        res.note(f"HTTP side by side: could not be measured: {str(exc)[:300]}")
+        return
+    for q, rates in found.items():
+        for name, by_round in rates.items():
+            note = f"{len(by_round)} rounds of {seconds:g} s: " + ", ".join(
+                f"{r:.0f}" for r in by_round
+            )
+            res.add("http-side", size, triples, name, q, "req_s",
+                    sum(by_round) / len(by_round), "req/s", note)  # fmt: skip
+        say(f"  {q:10s} " + side_by_side.report({q: rates}).splitlines()[-1])
 
 
 def _measure_http(path: Path, size: int, triples: int, cfg: Config, res: Results) -> None:

@@ -190,3 +190,30 @@ def test_distinct_mode_never_sends_a_query_text_twice(tmp_path: Path) -> None:
     comments = [t.split("#")[1].strip().split("-") for t in texts]
     assert {thread for _, thread, _ in comments} == {"1", "2"}  # both threads
     assert len({run for run, _, _ in comments}) == 2  # both runs
+
+
+def test_side_by_side_runs_every_server_in_turn_and_sums_the_rounds() -> None:
+    """The judged ratios: each round runs every server once, in order, so a machine that speeds
+    up (or slows down) during the run moves all of them; a ratio is of the sums."""
+    from bench import report
+    from bench.side_by_side import alternate, ratio
+
+    calls: list[str] = []
+    speeds = iter([10.0, 20.0, 30.0, 12.0, 24.0, 36.0])  # the machine 20% faster in round 2
+
+    def run(name: str) -> float:
+        calls.append(name)
+        return next(speeds)
+
+    rates = alternate(run, ["cpkg", "cpkg-nocache", "oxigraph"], 2)
+    assert calls == ["cpkg", "cpkg-nocache", "oxigraph"] * 2
+    assert rates == {"cpkg": [10.0, 12.0], "cpkg-nocache": [20.0, 24.0], "oxigraph": [30.0, 36.0]}
+    assert ratio(rates, "cpkg", "oxigraph") == pytest.approx(1 / 3)
+    assert ratio(rates, "cpkg", "virtuoso") is None
+    rows = [
+        {"section": "http-side", "size": "100k", "triples": "1", "target": name, "query": "point",
+         "metric": "req_s", "value": str(sum(r) / 2), "unit": "req/s", "note": "2 rounds of 5 s: x"}
+        for name, r in rates.items()
+    ]  # fmt: skip
+    md = report.markdown(rows, [], 10.0, 8)
+    assert "side by side" in md and "| point | 11.0 | 22.0 | 33.0 | 0.33x | 0.67x |" in md

@@ -1,0 +1,119 @@
+"""Distinct-mode ratios measured side by side: every server up at once, short runs in turn.
+
+``make bench`` measures one server after another, so the cpkg and Oxigraph figures of one query
+are minutes apart; on a shared machine the speed moves by ±25% from one minute to the next
+(wrk's own CPU per request, the same work each time, ranged from 53 to 98 µs in one afternoon),
+and a ratio of two such figures carries both moves. Here each round runs every server for a few
+seconds in turn, so a slow minute slows them all, and a ratio is of the requests summed over the
+rounds. This is how the issue-15 ratios are judged (``bench/README.md``).
+
+    python -m bench.side_by_side                     # point, join, construct: 4 rounds of 5 s
+    python -m bench.side_by_side point --rounds 6    # some queries, more rounds
+
+Needs wrk and the Oxigraph CLI (``make bench`` installs both) and the 100k data of a bench run
+(made here if missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import generate, peers  # noqa: E402
+from bench.httpload import run_distinct  # noqa: E402
+from bench.queries import Distinct, distinct_mix, write_pools  # noqa: E402
+
+SERVERS = ("cpkg", "cpkg-nocache", "oxigraph")
+QUERIES = ("point", "join", "construct")  # what every server answers (pages are cpkg's own)
+ROUNDS = 4
+ROUND_SECONDS = 5.0
+
+
+def alternate(
+    run: Callable[[str], float], names: Sequence[str], rounds: int
+) -> dict[str, list[float]]:
+    """``run(name)`` (a rate) for every name in turn, ``rounds`` times over."""
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(rounds):
+        for name in names:
+            rates[name].append(run(name))
+    return rates
+
+
+def ratio(rates: dict[str, list[float]], of: str, to: str) -> float | None:
+    """``of``'s requests over ``to``'s, summed over the rounds (equal run lengths)."""
+    theirs = sum(rates.get(to, []))
+    return sum(rates.get(of, [])) / theirs if theirs else None
+
+
+def measure(
+    data: Path,
+    queries: Sequence[str] = QUERIES,
+    servers: Sequence[str] = SERVERS,
+    *,
+    rounds: int = ROUNDS,
+    seconds: float = ROUND_SECONDS,
+    connections: int = 8,
+    work: Path | None = None,
+) -> dict[str, dict[str, list[float]]]:
+    """req/s of each round, per query and server, every server started once and kept up."""
+    pools = write_pools(data, (work or data.parent) / f"pools-{data.stem}")
+    mix = {d.name: d for d in distinct_mix()}
+    found: dict[str, dict[str, list[float]]] = {}
+    with contextlib.ExitStack() as stack:
+        up = {name: stack.enter_context(peers.make(name, data)) for name in servers}
+        for q in queries:
+
+            def run(name: str, duration: float = seconds, dq: Distinct = mix[q]) -> float:
+                result = run_distinct(
+                    up[name].endpoint, dq, pools, connections=connections, duration=duration
+                )
+                return result.req_s
+
+            for name in servers:  # warm-up: forks the evaluators, opens connections
+                run(name, 1.0)
+            found[q] = alternate(run, servers, rounds)
+    return found
+
+
+def report(found: dict[str, dict[str, list[float]]], reference: str = "oxigraph") -> str:
+    """The rounds and the ratios to ``reference``, as a Markdown table."""
+    servers = list(next(iter(found.values()), {}))
+    lines = [
+        "| query | " + " | ".join(f"{s} req/s by round" for s in servers) + " | "
+        + " | ".join(f"{s} / {reference}" for s in servers if s != reference) + " |",
+        "|---|" + "---:|" * (2 * len(servers) - 1),
+    ]  # fmt: skip
+    for q, rates in found.items():
+        rounds = [", ".join(f"{r:,.0f}" for r in rates[s]) for s in servers]
+        shares = [ratio(rates, s, reference) for s in servers if s != reference]
+        cells = [f"{x:.2f}x" if x is not None else "" for x in shares]
+        lines.append(f"| {q} | " + " | ".join(rounds + cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.side_by_side", description=__doc__)
+    parser.add_argument("queries", nargs="*", default=list(QUERIES), choices=list(QUERIES))
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--seconds", type=float, default=ROUND_SECONDS)
+    args = parser.parse_args(argv)
+    work = ROOT / "bench" / "scratch"
+    data = work / "data-100k.nq"
+    if not data.exists():
+        work.mkdir(parents=True, exist_ok=True)
+        generate.write(100_000, data)
+    found = measure(data, args.queries, rounds=args.rounds, seconds=args.seconds, work=work)
+    print(report(found))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
