@@ -101,7 +101,7 @@ def report(found: dict[str, dict[str, list[float]]], reference: str = "oxigraph"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.side_by_side", description=__doc__)
-    parser.add_argument("queries", nargs="*", default=list(QUERIES), choices=list(QUERIES))
+    parser.add_argument("queries", nargs="*", choices=[*QUERIES, []], metavar="QUERY")
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--seconds", type=float, default=ROUND_SECONDS)
     args = parser.parse_args(argv)
@@ -110,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     if not data.exists():
         work.mkdir(parents=True, exist_ok=True)
         generate.write(100_000, data)
-    found = measure(data, args.queries, rounds=args.rounds, seconds=args.seconds, work=work)
+    found = measure(
+        data, args.queries or QUERIES, rounds=args.rounds, seconds=args.seconds, work=work
+    )
     print(report(found))
     return 0
 
