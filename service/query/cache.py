@@ -24,6 +24,7 @@ enabled ``cpkg serve`` runs a single worker process, so a write is seen by every
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -124,7 +125,7 @@ class QueryCache(Generic[K]):
 
     def put(self, key: K, body: bytes, headers: tuple[tuple[str, str], ...] = ()) -> Entry:
         """Store an answer computed for ``key`` (unless stale or too big); return it."""
-        size = key.nbytes + len(body) + sum(len(k) + len(v) for k, v in headers)
+        size = key.nbytes + len(body) + sum(map(len, itertools.chain.from_iterable(headers)))
         entry = Entry(bytes(body), headers, size)
         if not self.enabled or size > self.max_entry_bytes or size > self.max_bytes:
             return entry

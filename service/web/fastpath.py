@@ -143,10 +143,11 @@ class FastPath:
     def cache(self) -> QueryCache[RequestKey]:
         """Created on first use in each process (after the server forked its workers)."""
         if self._cache is None:
-            answers = self.executor.cache  # the same budget, at the same store generation
+            executor = self.executor  # the same budget, at the same store generation
+            answers = executor.cache
             self._cache = QueryCache[RequestKey](
                 answers.max_bytes if answers.enabled else 0,
-                version_source=lambda: answers.version,
+                version_source=lambda: executor.generation or 0,
             )
         return self._cache
 
