@@ -10,6 +10,8 @@ rounds. This is how the issue-15 ratios are judged (``bench/README.md``).
     python -m bench.side_by_side                     # point, join, construct: 4 rounds of 5 s
     python -m bench.side_by_side point --rounds 6    # some queries, more rounds
 
+It prints the table and writes it to ``bench/results/side-by-side.md``.
+
 Needs wrk and the Oxigraph CLI (``make bench`` installs both) and the 100k data of a bench run
 (made here if missing).
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -113,7 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     found = measure(
         data, args.queries or QUERIES, rounds=args.rounds, seconds=args.seconds, work=work
     )
-    print(report(found))
+    table = report(found)
+    out = ROOT / "bench" / "results" / "side-by-side.md"
+    stamp = time.strftime("%Y-%m-%d %H:%M")
+    out.write_text(
+        f"# Distinct queries side by side ({stamp}, 100k, {args.rounds} rounds of "
+        f"{args.seconds:g} s, 8 connections)\n\n{table}\n",
+        encoding="utf-8",
+    )
+    print(table)
+    print(f"wrote {out.relative_to(ROOT)}")
     return 0
 
 
