@@ -123,10 +123,7 @@ def measure(server_name: str, data: Path, pools: dict[str, Path], which: str) ->
 def main(argv: list[str]) -> int:
     names = argv or [d.name for d in distinct_mix()]
     work = Path(os.environ.get("BENCH_WORK", str(ROOT / "bench" / "scratch")))
-    work.mkdir(parents=True, exist_ok=True)
-    data = work / "data-100k.nq"
-    if not data.exists():
-        generate.write(100_000, data)
+    data = generate.scratch_data(work)
     pools = write_pools(data, work / "pools-100k")
     server = os.environ.get("BENCH_SERVER", "cpkg")
     print(f"{server}, 100k triples, 8 connections, 10 s per query (cores: {os.cpu_count()})")

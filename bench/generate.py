@@ -409,6 +409,15 @@ def write(triples: int, out: Path, seed: int = 7) -> int:
     return n
 
 
+def scratch_data(work: Path, triples: int = 100_000) -> Path:
+    """The data of a bench run in ``work`` (``data-100k.nq``), written first if missing: the
+    profiling tools (bench.cpu_split, bench.side_by_side) measure what ``make bench`` does."""
+    data = work / f"data-{size_label(triples)}.nq"
+    if not data.exists():
+        write(triples, data)
+    return data
+
+
 # Fixed IRIs the query mix uses; they exist at every size (block 0 always exists).
 FOCUS_FINDING = CPR + "finding-000000-0"
 FOCUS_FORCE = CPR + "org-force-000000"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -108,11 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--seconds", type=float, default=ROUND_SECONDS)
     args = parser.parse_args(argv)
-    work = ROOT / "bench" / "scratch"
-    data = work / "data-100k.nq"
-    if not data.exists():
-        work.mkdir(parents=True, exist_ok=True)
-        generate.write(100_000, data)
+    work = Path(os.environ.get("BENCH_WORK", str(ROOT / "bench" / "scratch")))
+    data = generate.scratch_data(work)
     found = measure(
         data, args.queries or QUERIES, rounds=args.rounds, seconds=args.seconds, work=work
     )

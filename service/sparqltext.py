@@ -93,6 +93,7 @@ _LITERAL = (
     rf"|{_NUMBER}|true|false)"
 )
 _END = r"(?=[\s#{}.]|\Z)"
+_NODE = rf"{_IRI}|{_PNAME}|{_VAR}"  # what a subject, or a predicate but ``a``, may be
 
 
 def _kw(word: str) -> str:
@@ -103,9 +104,9 @@ _SINGLE_PATTERN = re.compile(
     rf"{_SP}(?:(?:{_kw('prefix')}{_SP}{_PNAME}{_SP}|{_kw('base')}{_SP}){_IRI}{_SP})*+"
     rf"{_kw('select')}{_SP}(?:\*|(?:{_VAR}{_END}{_SP})++)"
     rf"{_SP}(?:{_kw('where')}{_SP})?\{{{_SP}"
-    rf"(?P<s>{_IRI}|{_PNAME}|{_VAR}){_END}{_SP}"
-    rf"(?P<p>{_IRI}|{_PNAME}|{_VAR}|a){_END}{_SP}"
-    rf"(?P<o>{_IRI}|{_PNAME}|{_VAR}|{_LITERAL}){_END}{_SP}"
+    rf"(?P<s>{_NODE}){_END}{_SP}"
+    rf"(?P<p>{_NODE}|a){_END}{_SP}"
+    rf"(?P<o>{_NODE}|{_LITERAL}){_END}{_SP}"
     rf"\.?{_SP}\}}{_SP}(?:{_kw('limit')}{_SP}(?P<limit>[0-9]++){_SP})?"
 )
 
