@@ -19,9 +19,11 @@ import pyoxigraph as ox
 
 from service.formats import Format
 from service.protocol.serializers import serialize_triples
+from service.query.executor import bounded_in_steps
 from service.query.labels import labels, local_name
 from service.store.base import Store
 from service.store.links import Group, Links
+from service.store.steps import PAGE_STEPS
 from service.vocab import compact, rewrite_iris
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -174,6 +176,7 @@ class RdfPage:
     exists: bool
 
 
+@bounded_in_steps(PAGE_STEPS)
 def describe_rdf(
     view: Store,
     iri: str,

@@ -62,6 +62,7 @@ from service.store.base import (
     Term,
 )
 from service.store.links import Links
+from service.store.steps import within
 
 T = TypeVar("T")
 CHUNK_BYTES = 256 * 1024  # pieces of a streamed answer
@@ -228,6 +229,18 @@ def bounded_variant(task: Callable[..., T]) -> Callable[[Callable[..., T | None]
     def register(variant: Callable[..., T | None]) -> Callable[..., T | None]:
         _BOUNDED[task] = variant
         return variant
+
+    return register
+
+
+def bounded_in_steps(steps: int) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Make the decorated task its own bounded variant: a task that reads the store by index
+    walks (a resource page) runs in the caller's thread with a budget of ``steps`` index
+    steps, and goes to an evaluator when it needs more, or SPARQL (service/store/steps.py)."""
+
+    def register(task: Callable[..., T]) -> Callable[..., T]:
+        _BOUNDED[task] = functools.partial(within, steps, task)
+        return task
 
     return register
 

@@ -35,6 +35,7 @@ from service.errors import ConfigError, ParseError, QueryError, RemoteStoreError
 from service.formats import rdf_format
 from service.fulltext import CachedLookup, Match, unmark
 from service.sparqltext import has_dataset_clause
+from service.store import steps
 from service.store.base import (
     DEFAULT_GRAPH_IRI,
     UNION,
@@ -240,15 +241,17 @@ class EmbeddedStore(Store):
                 raise _write_error(self.path, "flushing the update", exc) from None
 
     def _reader(self) -> ox.Store:
-        """The store queries read: the store itself in memory, else the snapshot."""
+        """The store queries read: the store itself in memory, else the snapshot; counted
+        inside a bounded read (service/store/steps.py)."""
         if self.path is None:
-            return self._store
+            return steps.counted(self._store)
         with self.lock:
             if self._snapshot is None or self._snapshot_generation != self.generation:
+                steps.refuse()  # a copy of the whole store is no bounded work
                 snapshot = ox.Store()
                 snapshot.extend(self._store.quads_for_pattern(None, None, None, None))
                 self._snapshot, self._snapshot_generation = snapshot, self.generation
-            return self._snapshot
+            return steps.counted(self._snapshot)
 
     def fork_guard(self) -> _ForkGuard:
         """A reusable context manager to hold around ``os.fork()``: no write in flight, and
@@ -292,6 +295,8 @@ class EmbeddedStore(Store):
                 if len(found) >= REMEMBERED_LOOKUPS:
                     found.clear()
                 found[key] = values
+            else:
+                steps.spend(len(values))  # remembered values count as read again
             yield from values
 
     def links(self, iri: str, offset: int, per_page: int) -> Links:

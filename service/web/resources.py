@@ -22,9 +22,11 @@ from service.protocol.conneg import RESOURCE
 from service.query import ontology_doc
 from service.query.answers import graph_exists
 from service.query.describe import MAX_PER_PAGE, PER_PAGE, Paging, describe, describe_rdf
+from service.query.executor import bounded_in_steps
 from service.query.labels import is_safe_iri
 from service.query.source_page import source_summary
 from service.store.base import Store
+from service.store.steps import PAGE_STEPS
 from service.vocab import BASE, GRAPH
 from service.web.context import app_key, read, task_request
 from service.web.fragments import PageHtml
@@ -116,6 +118,7 @@ def resource(local: str) -> Response:
     return resp
 
 
+@bounded_in_steps(PAGE_STEPS)
 def resource_page(
     view: Store,
     iri: str,

@@ -152,6 +152,28 @@ def test_a_one_pattern_select_is_answered_without_an_evaluator() -> None:
     assert executor._pool is not None  # two patterns: an evaluator answered
 
 
+def test_a_resource_past_its_step_budget_is_described_by_an_evaluator() -> None:
+    """A resource page runs in the caller's thread only while its index walks stay within
+    ``PAGE_STEPS``; past that, a killable evaluator describes it, in full."""
+    from service.formats import TURTLE
+    from service.query.describe import Paging, describe_rdf
+    from service.store.steps import PAGE_STEPS
+
+    def described(links: int) -> tuple[int, bool]:
+        store = EmbeddedStore()
+        store.update(
+            "INSERT DATA { <urn:s> <urn:p> " + ", ".join(f"<urn:o{i}>" for i in range(links)) + " }"
+        )
+        executor = Executor(store, Settings(cache_bytes=0))
+        rdf = executor.read(
+            ANONYMOUS, describe_rdf, "urn:s", 1, 100, TURTLE, Paging("http://localhost/id/s"), None
+        )
+        return rdf.pages, executor._pool is not None
+
+    assert described(PAGE_STEPS - 10) == (100, False)  # in the caller's thread
+    assert described(PAGE_STEPS + 1) == (101, True)  # by an evaluator
+
+
 def test_answers_are_cached_until_the_next_write() -> None:
     store = _store()
     executor = Executor(store, replace(Settings(), cache_bytes=1 << 20))

@@ -12,6 +12,7 @@ import rdflib
 import requests
 from flask.testing import FlaskClient
 
+from service.config import Settings
 from service.store.embedded import EmbeddedStore
 
 FINDING = "https://w3id.org/cpkg/id/finding-test-full"
@@ -79,6 +80,44 @@ def test_app_ready_before_evaluators_fork(app) -> None:  # type: ignore[no-untyp
     assert set(env.list_templates(extensions=["html"])) <= compiled
     assert not app.url_map._remap  # compiled: matching takes no lock
     assert "encodings.idna" in sys.modules
+
+
+def test_resource_pages_are_answered_in_the_request_thread(
+    store: EmbeddedStore, settings: Settings
+) -> None:
+    """A page whose reads take at most ``PAGE_STEPS`` index steps is rendered in the request's
+    own thread, nothing forked or waited for: the same bytes an evaluator renders, in HTML and
+    in RDF. A source document's page asks SPARQL, so an evaluator renders it."""
+    import pickle
+    from dataclasses import replace
+
+    from service.formats import TURTLE
+    from service.query.access import ANONYMOUS
+    from service.query.describe import PER_PAGE, Paging, describe_rdf
+    from service.web import create_app, get_executor
+    from service.web.context import APP_KEY
+    from service.web.resources import resource_page
+
+    app = create_app(replace(settings, cache_bytes=0), store)
+    executor = get_executor(app)
+    pool = executor._evaluators()
+    evaluate, asked = pool.run_raw, []
+    pool.run_raw = lambda payload, timeout: asked.append(payload[1]) or evaluate(payload, timeout)  # type: ignore[method-assign]
+    html_args = (FINDING, 1, PER_PAGE, app.extensions[APP_KEY], FINDING, ())
+    rdf_args = (FINDING, 1, PER_PAGE, TURTLE, Paging(FINDING), None)
+    page = executor.read(ANONYMOUS, resource_page, *html_args)
+    rdf = executor.read(ANONYMOUS, describe_rdf, *rdf_args)
+    assert asked == []  # no evaluator
+    assert "Most cases were dealt with inadequately" in page[0].decode()
+    source = FINDING.replace("finding-test-full", "source-test-001")
+    about = executor.read(ANONYMOUS, resource_page, source, *html_args[1:])
+    assert asked == [resource_page] and b"About this document" in about[0]
+
+    def evaluated(*payload):  # type: ignore[no-untyped-def]
+        return pickle.loads(evaluate((ANONYMOUS, *payload), 10.0))
+
+    assert evaluated(resource_page, html_args) == page
+    assert evaluated(describe_rdf, rdf_args) == rdf
 
 
 def test_incoming_links_and_external_links(client: FlaskClient) -> None:
