@@ -23,6 +23,7 @@ from service.web import (
     dataset,
     errors,
     fragments,
+    frame,
     graph_store,
     metrics,
     openapi,
@@ -102,6 +103,7 @@ def _ready_to_fork(app: Flask) -> None:
     each compiling templates)."""
     for name in app.jinja_env.list_templates(extensions=["html"]):
         app.jinja_env.get_template(name)
+    frame.prepare(app)
     app.url_map.update()
     "localhost".encode("idna")  # imports encodings.idna, as binding the URL map to a host does
 

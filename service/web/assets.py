@@ -73,9 +73,14 @@ def _load(name: str) -> Asset:
     return asset
 
 
+def version(name: str) -> str:
+    """The content hash that names a static file in its URLs (``asset``)."""
+    return _load(name).digest
+
+
 def asset(name: str) -> str:
     """The URL of a static file, named by its content (for templates)."""
-    return url_for_page("static", filename=name, v=_load(name).digest)
+    return url_for_page("static", filename=name, v=version(name))
 
 
 def serve(filename: str) -> Response:

@@ -53,6 +53,11 @@ def remember_app(app: Flask) -> None:
     _APPS[key] = app
 
 
+def app_for(key: str) -> Flask:
+    """The app remembered under ``key`` (``remember_app``)."""
+    return _APPS[key]
+
+
 def app_key() -> str:
     """The key of the request's app, to hand to a task that renders."""
     return str(current_app.extensions[APP_KEY])
@@ -67,7 +72,7 @@ def task_request(key: str, url: str) -> AbstractContextManager[Any]:
     environ = {
         "REQUEST_METHOD": "GET",
         "SCRIPT_NAME": "",
-        "PATH_INFO": unquote_to_bytes(parts.path or "/").decode("latin-1"),
+        "PATH_INFO": _path_info(parts.path),
         "QUERY_STRING": _wsgi_str(parts.query),
         "SERVER_NAME": _wsgi_str(parts.hostname or "localhost"),
         "SERVER_PORT": str(parts.port) if parts.port else default_port,
@@ -81,7 +86,20 @@ def task_request(key: str, url: str) -> AbstractContextManager[Any]:
         "wsgi.run_once": False,
         "wsgi.version": (1, 0),
     }
-    return _APPS[key].request_context(environ)
+    return app_for(key).request_context(environ)
+
+
+def task_path(url: str) -> str:
+    """``request.path`` inside ``task_request(…, url)``, without making the context: the
+    PATH_INFO below, as Werkzeug reads it (UTF-8, what is not replaced)."""
+    info = _path_info(urlsplit(url).path).encode("latin-1").decode("utf-8", "replace")
+    return "/" + info.lstrip("/")
+
+
+def _path_info(path: str) -> str:
+    """A URL's path as a WSGI server puts it in PATH_INFO: percent-decoded, one character per
+    byte."""
+    return unquote_to_bytes(path or "/").decode("latin-1")
 
 
 def _wsgi_str(text: str) -> str:

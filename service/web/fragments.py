@@ -1,9 +1,9 @@
 """The HTML a resource page repeats for every value: links, literals, quotes, property rows.
 
 Written in Python rather than as template macros because a page shows hundreds of them and a
-Jinja macro call costs several times a function call (service/web/templates/resource.html uses
-these; the page around them stays a template). Every piece of text is escaped here, by
-``_escape``; the pieces are plain strings, made ``Markup`` once per call from the template
+Jinja macro call costs several times a function call (service/web/resource_html.py puts them
+in a page; templates may call the page-level ones). Every piece of text is escaped here, by
+``escape_html``; the pieces are plain strings, made ``Markup`` once per call for templates
 (markupsafe wraps each escaped value in a new ``Markup``: a fifth of a page's rendering).
 """
 
@@ -21,7 +21,7 @@ from service.web.pages import href_at
 PageLink = Callable[[int], str]
 
 
-def _escape(text: str) -> str:
+def escape_html(text: str) -> str:
     """``markupsafe.escape(text)`` for a ``str``, as a plain ``str`` (the same five characters
     replaced the same way: tests/web/test_fragments.py checks it)."""
     return (
@@ -35,8 +35,8 @@ def _escape(text: str) -> str:
 
 def _context_text(prefix: str, quote: str, suffix: str) -> str:
     return (
-        f'<span class="ctx">{_escape(prefix)}</span><mark>{_escape(quote)}</mark>'
-        f'<span class="ctx">{_escape(suffix)}</span>'
+        f'<span class="ctx">{escape_html(prefix)}</span><mark>{escape_html(quote)}</mark>'
+        f'<span class="ctx">{escape_html(suffix)}</span>'
     )
 
 
@@ -53,8 +53,8 @@ def alternate_links(alternates: Iterable[Alternate]) -> Markup:
     loop cost ~10 us a page: three escapes and a loop step per format)."""
     return Markup(
         "".join(
-            f'\n<link rel="alternate" type="{_escape(mt)}" href="{_escape(url)}" '
-            f'title="{_escape(label)}">'
+            f'\n<link rel="alternate" type="{escape_html(mt)}" href="{escape_html(url)}" '
+            f'title="{escape_html(label)}">'
             for label, mt, url in alternates
         )
     )
@@ -64,7 +64,7 @@ def format_links(alternates: Iterable[Alternate]) -> Markup:
     """The "Also as Turtle · JSON-LD · …" links of a page."""
     return Markup(
         " · ".join(
-            f'<a href="{_escape(url)}" type="{_escape(mt)}">{_escape(label)}</a>'
+            f'<a href="{escape_html(url)}" type="{escape_html(mt)}">{escape_html(label)}</a>'
             for label, mt, url in alternates
         )
     )
@@ -79,13 +79,13 @@ MOST_REMEMBERED = 4096
 def _link(base: str, iri: str, label: str | None, short: str | None) -> str:
     """An IRI as a link to its page on the site at ``base``, named by its label (and its
     compact name ``short`` beside it)."""
-    url, title, shown = href_at(base, iri), _escape(iri), _escape(label or short or iri)
+    url, title, shown = href_at(base, iri), escape_html(iri), escape_html(label or short or iri)
     if url:
-        out = f'<a href="{_escape(url)}" title="{title}">{shown}</a>'
+        out = f'<a href="{escape_html(url)}" title="{title}">{shown}</a>'
     else:
         out = f'<span class="iri" title="{title}">{shown}</span>'
     if label and short:
-        out += f' <code class="curie">{_escape(short)}</code>'
+        out += f' <code class="curie">{escape_html(short)}</code>'
     return out
 
 
@@ -93,11 +93,11 @@ def _link(base: str, iri: str, label: str | None, short: str | None) -> str:
 def _heading(base: str, predicate: str, label: str | None, short: str, incoming: bool) -> str:
     """The heading of a property's row: its name linked to its page, its compact name under a
     label; "is … of" for links to the resource."""
-    url, name = href_at(base, predicate), _escape(label or short)
+    url, name = href_at(base, predicate), escape_html(label or short)
     if url:
-        title = "" if incoming else f' title="{_escape(predicate)}"'
-        name = f'<a href="{_escape(url)}"{title}>{name}</a>'
-    curie = f'<br><code class="curie">{_escape(short)}</code>' if label else ""
+        title = "" if incoming else f' title="{escape_html(predicate)}"'
+        name = f'<a href="{escape_html(url)}"{title}>{name}</a>'
+    curie = f'<br><code class="curie">{escape_html(short)}</code>' if label else ""
     if incoming:
         return f'<th scope="row">is {name} of\n        {curie}</th>'
     return f'<th scope="row">{name}\n      {curie}</th>'
@@ -132,12 +132,12 @@ class PageHtml:
 
     def _literal(self, v: Value) -> str:
         """A literal value, with its language tag or datatype as a badge."""
-        out = f'<span class="literal">{_escape(v.text)}</span>'
+        out = f'<span class="literal">{escape_html(v.text)}</span>'
         if v.lang:
-            out += f' <span class="badge lang" title="language">@{_escape(v.lang)}</span>'
+            out += f' <span class="badge lang" title="language">@{escape_html(v.lang)}</span>'
         if v.datatype:
-            url, name = href_at(self.base, v.datatype), _escape(compact(v.datatype))
-            shown = f'<a href="{_escape(url)}">{name}</a>' if url else name
+            url, name = href_at(self.base, v.datatype), escape_html(compact(v.datatype))
+            shown = f'<a href="{escape_html(url)}">{name}</a>' if url else name
             out += f' <span class="badge dt" title="datatype">{shown}</span>'
         return out
 
@@ -152,7 +152,7 @@ class PageHtml:
         if v.supports:
             source += " · supports " + self._iri_links(v.supports)
         return (
-            f'<figure class="evidence">\n      <blockquote>{_escape(quote)}</blockquote>\n'
+            f'<figure class="evidence">\n      <blockquote>{escape_html(quote)}</blockquote>\n'
             f"      {context}\n      <figcaption>\n        {source}\n      </figcaption>\n"
             "    </figure>"
         )
@@ -179,11 +179,11 @@ class PageHtml:
         out = f"{row.first + 1:,}–{row.first + shown:,} of {row.total:,}"
         out += " · "
         if row.first > 0:
-            out += f'<a href="{_escape(self.page_link(self.page - 1))}" rel="prev">previous</a>'
+            out += f'<a href="{escape_html(self.page_link(self.page - 1))}" rel="prev">previous</a>'
         if row.first + shown < row.total:
             if row.first > 0:
                 out += " · "
-            url = _escape(self.page_link(self.page + 1))
+            url = escape_html(self.page_link(self.page + 1))
             out += f'<a href="{url}" rel="next">next {self.per_page}</a>'
         return f'<p class="more small muted">{out}</p>'
 
@@ -201,7 +201,7 @@ class PageHtml:
         heading = _heading(self.base, row.predicate, row.label, row.compact, True)
         items = []
         for v in row.values:
-            via = f' <span class="muted small">(via {_escape(v.via)})</span>' if v.via else ""
+            via = f' <span class="muted small">(via {escape_html(v.via)})</span>' if v.via else ""
             items.append(f"<li>{self._iri_link(v)}{via}</li>")
         return (
             f"<tr>\n      {heading}\n"

@@ -96,12 +96,14 @@ class SiteLinks:
 
 
 SITE_LINKS_KEY = "cpkg.site-links"
+#: The static files the frame links (its icon and style sheet), named by their content.
+FRAME_ASSETS = ("favicon.svg", "cpkg.css")
 
 
 def site_links() -> SiteLinks:
     """The frame's URLs for this request, worked out once per script root and asset versions:
     they are the same on every page (a dozen template calls were a fifth of a page's frame)."""
-    icon, css = asset("favicon.svg"), asset("cpkg.css")
+    icon, css = (asset(name) for name in FRAME_ASSETS)
     key = (request.script_root, icon, css)
     known: dict[tuple[str, ...], SiteLinks] = current_app.extensions.setdefault(SITE_LINKS_KEY, {})
     found = known.get(key)

@@ -28,9 +28,10 @@ from service.query.source_page import source_summary
 from service.store.base import Store
 from service.store.steps import PAGE_STEPS
 from service.vocab import BASE, GRAPH
-from service.web.context import app_key, read, task_request
-from service.web.fragments import PageHtml
-from service.web.pages import html, negotiate, rdf_response, rewrite_base, site_base
+from service.web.context import app_key, read, task_path, task_request
+from service.web.frame import page_site
+from service.web.pages import html, negotiate, rdf_response, rewrite_base
+from service.web.resource_html import resource_html
 
 bp = Blueprint("resources", __name__)
 
@@ -129,20 +130,17 @@ def resource_page(
     kept: tuple[tuple[str, str], ...],
 ) -> tuple[bytes, bool, int]:
     """A read task that also renders: the HTML page of ``iri`` as the request at ``url`` would
-    show it, whether the resource exists, and its number of pages. Rendering in the evaluator
-    sends a page's bytes back instead of its whole model (several times cheaper)."""
+    show it, whether the resource exists, and its number of pages. Rendered where it is read,
+    so that only a page's bytes cross from an evaluator (several times cheaper than its
+    model)."""
     desc = describe(view, iri, page, per_page)
-    is_source = page == 1 and any(t.text == SOURCE_DOCUMENT for t in desc.types)
-    with task_request(app, url):
-        page_link = Paging(request.path, kept).page
-        body = render_template(
-            "resource.html",
-            desc=desc,
-            source=source_summary(view, iri) if is_source else None,
-            alternates=RESOURCE.alternates(request.path, HTML),
-            page_link=page_link,
-            values=PageHtml(site_base(), page, per_page, page_link),
-        )
+    about = None
+    if page == 1 and any(t.text == SOURCE_DOCUMENT for t in desc.types):
+        summary = source_summary(view, iri)
+        with task_request(app, url):
+            about = render_template("source_summary.html", source=summary)
+    site = page_site(app, url)
+    body = resource_html(desc, site, task_path(url), kept, about)
     return body.encode(), desc.exists, desc.pages
 
 

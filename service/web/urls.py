@@ -42,4 +42,9 @@ def url_with_args(endpoint: str, **args: str) -> str:
     differs from page to page (a page's own IRI): the path is remembered, the arguments
     encoded as werkzeug encodes them (~4 us; url_for costs ~16, and remembering such URLs
     only misses on random pages)."""
-    return f"{url_for_page(endpoint)}?{urlencode(args, safe=_QUERY_SAFE)}"
+    return with_args(url_for_page(endpoint), **args)
+
+
+def with_args(path: str, **args: str) -> str:
+    """``path`` with ``args`` in its query string, encoded as werkzeug's URL builder does."""
+    return f"{path}?{urlencode(args, safe=_QUERY_SAFE)}"

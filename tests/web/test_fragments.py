@@ -6,7 +6,7 @@ import pytest
 from markupsafe import escape
 
 from service.query.describe import Value
-from service.web.fragments import PageHtml, _escape, alternate_links, format_links
+from service.web.fragments import PageHtml, alternate_links, escape_html, format_links
 
 HOSTILE = [
     "",
@@ -20,8 +20,8 @@ HOSTILE = [
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_escape_is_markupsafes(text: str) -> None:
-    assert _escape(text) == str(escape(text))
-    assert type(_escape(text)) is str
+    assert escape_html(text) == str(escape(text))
+    assert type(escape_html(text)) is str
 
 
 def test_values_are_escaped_in_links_and_literals() -> None:
