@@ -170,6 +170,7 @@ def markdown(rows: list[Row], notes: list[str], duration: float, connections: in
             ]
     out += _distinct_tables(rows, val, duration, connections)
     out += _side_table(rows, val)
+    out += _pages_table(rows, val)
     over = [r for r in rows if r["section"] == "overhead" and r["metric"] == "ratio"]
     if over:
         size = over[0]["size"]
@@ -277,6 +278,31 @@ def _side_table(rows: list[Row], val: dict[tuple[str, str, str, str, str], float
         "mean req/s over the rounds; the rounds are in the CSV's notes",
         "",
         *_table(["query", *servers, *[f"{s}/oxigraph" for s in mine]], body),
+    ]
+
+
+def _pages_table(rows: list[Row], val: dict[tuple[str, str, str, str, str], float]) -> list[str]:
+    """Resource pages against a point lookup on the same server, in alternating rounds: mean
+    req/s and a page's time over a point lookup's (the issue-15 target: at most 2x)."""
+    side = [r for r in rows if r["section"] == "http-pages"]
+    if not side:
+        return []
+    size = side[0]["size"]
+    servers = list(dict.fromkeys(r["target"] for r in side))
+    queries = list(dict.fromkeys(r["query"] for r in side))
+    body = []
+    for q in queries:
+        rate = {s: val.get(("http-pages", size, s, q, "req_s")) for s in servers}
+        point = {s: val.get(("http-pages", size, s, "point", "req_s")) for s in servers}
+        cells = [q] + [_fmt(r) if (r := rate[s]) is not None else "—" for s in servers]
+        cells += [f"{p / r:.2f}x" if (r := rate[s]) and (p := point[s]) else "" for s in servers]
+        body.append(cells)
+    rounds = side[0]["note"].split(":")[0]
+    return [
+        f"## HTTP at {size}, resource pages against a point lookup ({rounds} each in turn, "
+        "on each server)",
+        "",
+        *_table(["query", *servers, *[f"{s}: time / point's" for s in servers]], body),
     ]
 
 

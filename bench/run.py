@@ -334,6 +334,22 @@ def _side_by_side(path: Path, size: int, triples: int, cfg: Config, res: Results
             res.add("http-side", size, triples, name, q, "req_s",
                     sum(by_round) / len(by_round), "req/s", note)  # fmt: skip
         say(f"  {q:10s} " + side_by_side.report({q: rates}).splitlines()[-1])
+    mine = [s for s in side_by_side.PAGE_SERVERS if s in servers]
+    try:
+        pages = side_by_side.page_times(path, mine, seconds=seconds,
+                                        connections=cfg.connections, work=cfg.work)  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
+        res.note(f"HTTP pages side by side: could not be measured: {str(exc)[:300]}")
+        return
+    for name, by_query in pages.items():
+        for q, by_round in by_query.items():
+            note = f"{len(by_round)} rounds of {seconds:g} s: " + ", ".join(
+                f"{r:.0f}" for r in by_round
+            )
+            res.add("http-pages", size, triples, name, q, "req_s",
+                    sum(by_round) / len(by_round), "req/s", note)  # fmt: skip
+    for line in side_by_side.page_report(pages).splitlines()[2:]:
+        say("  " + line)
 
 
 def _measure_http(path: Path, size: int, triples: int, cfg: Config, res: Results) -> None:

@@ -10,7 +10,9 @@ rounds. This is how the issue-15 ratios are judged (``bench/README.md``).
     python -m bench.side_by_side                     # point, join, construct: 4 rounds of 5 s
     python -m bench.side_by_side point --rounds 6    # some queries, more rounds
 
-It prints the table and writes it to ``bench/results/side-by-side.md``.
+The ``/id`` pages are judged against cpkg's own point lookup (issue 15: within 2x of its time),
+so each cpkg server also runs a point lookup and the pages in turn, round after round
+(``page_times``). It prints the tables and writes them to ``bench/results/side-by-side.md``.
 
 Needs wrk and the Oxigraph CLI (``make bench`` installs both) and the 100k data of a bench run
 (made here if missing).
@@ -36,6 +38,8 @@ from bench.queries import Distinct, distinct_mix, write_pools  # noqa: E402
 
 SERVERS = ("cpkg", "cpkg-nocache", "oxigraph")
 QUERIES = ("point", "join", "construct")  # what every server answers (pages are cpkg's own)
+PAGES = ("id-turtle", "id-html")  # timed against a point lookup on the same server
+PAGE_SERVERS = ("cpkg", "cpkg-nocache")
 ROUNDS = 4
 ROUND_SECONDS = 5.0
 
@@ -87,6 +91,52 @@ def measure(
     return found
 
 
+def page_times(
+    data: Path,
+    servers: Sequence[str] = PAGE_SERVERS,
+    *,
+    rounds: int = ROUNDS,
+    seconds: float = ROUND_SECONDS,
+    connections: int = 8,
+    work: Path | None = None,
+) -> dict[str, dict[str, list[float]]]:
+    """req/s of each round, per server and query: a distinct point lookup and the ``/id`` pages
+    on one server in turn, so that a page's time is compared with a point lookup's of the same
+    minutes."""
+    pools = write_pools(data, (work or data.parent) / f"pools-{data.stem}")
+    mix = {d.name: d for d in distinct_mix()}
+    found: dict[str, dict[str, list[float]]] = {}
+    for name in servers:
+        with peers.make(name, data) as up:
+
+            def run(q: str, duration: float = seconds) -> float:
+                got = run_distinct(
+                    up.endpoint, mix[q], pools, connections=connections, duration=duration
+                )
+                return got.req_s
+
+            for q in ("point", *PAGES):
+                run(q, 1.0)
+            found[name] = alternate(run, ("point", *PAGES), rounds)
+    return found
+
+
+def page_report(found: dict[str, dict[str, list[float]]]) -> str:
+    """Each page's time per request over a point lookup's, per server, as a Markdown table."""
+    servers = list(found)
+    lines = [
+        "| page | " + " | ".join(f"{s}: req/s by round" for s in servers) + " | "
+        + " | ".join(f"{s}: time / point lookup's" for s in servers) + " |",
+        "|---|" + "---:|" * (2 * len(servers)),
+    ]  # fmt: skip
+    for q in ("point", *PAGES):
+        rounds = [", ".join(f"{r:,.0f}" for r in found[s].get(q, [])) for s in servers]
+        times = [ratio(found[s], "point", q) for s in servers]
+        cells = [f"{x:.2f}x" if x is not None else "" for x in times]
+        lines.append(f"| {q} | " + " | ".join(rounds + cells) + " |")
+    return "\n".join(lines)
+
+
 def report(found: dict[str, dict[str, list[float]]], reference: str = "oxigraph") -> str:
     """The rounds and the ratios to ``reference``, as a Markdown table."""
     servers = list(next(iter(found.values()), {}))
@@ -115,14 +165,17 @@ def main(argv: list[str] | None = None) -> int:
         data, args.queries or QUERIES, rounds=args.rounds, seconds=args.seconds, work=work
     )
     table = report(found)
+    pages = page_report(page_times(data, rounds=args.rounds, seconds=args.seconds, work=work))
     out = ROOT / "bench" / "results" / "side-by-side.md"
     stamp = time.strftime("%Y-%m-%d %H:%M")
     out.write_text(
         f"# Distinct queries side by side ({stamp}, 100k, {args.rounds} rounds of "
-        f"{args.seconds:g} s, 8 connections)\n\n{table}\n",
+        f"{args.seconds:g} s, 8 connections)\n\n{table}\n\n"
+        f"## Resource pages against a point lookup, on the same server\n\n{pages}\n",
         encoding="utf-8",
     )
     print(table)
+    print(pages)
     print(f"wrote {out.relative_to(ROOT)}")
     return 0
 

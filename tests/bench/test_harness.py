@@ -217,3 +217,24 @@ def test_side_by_side_runs_every_server_in_turn_and_sums_the_rounds() -> None:
     ]  # fmt: skip
     md = report.markdown(rows, [], 10.0, 8)
     assert "side by side" in md and "| point | 11.0 | 22.0 | 33.0 | 0.33x | 0.67x |" in md
+
+
+def test_pages_are_timed_against_a_point_lookup_on_the_same_server() -> None:
+    """The /id target is a page's time over a point lookup's on the same server, measured in
+    the same rounds: the ratio of the summed requests, point over page."""
+    from bench import report
+    from bench.side_by_side import page_report
+
+    found = {"cpkg": {"point": [100.0, 120.0], "id-turtle": [80.0, 96.0], "id-html": [40.0, 70.0]}}
+    table = page_report(found)
+    assert "| id-html | 40, 70 | 2.00x |" in table  # 220 / 110
+    assert "| id-turtle | 80, 96 | 1.25x |" in table  # 220 / 176
+    assert "| point | 100, 120 | 1.00x |" in table
+    rows = [
+        {"section": "http-pages", "size": "100k", "triples": "1", "target": "cpkg", "query": q,
+         "metric": "req_s", "value": str(sum(r) / 2), "unit": "req/s", "note": "2 rounds of 5 s: x"}
+        for q, r in found["cpkg"].items()
+    ]  # fmt: skip
+    md = report.markdown(rows, [], 10.0, 8)
+    assert "resource pages against a point lookup" in md
+    assert "| id-html | 55.0 | 2.00x |" in md
