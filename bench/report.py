@@ -253,15 +253,23 @@ def _distinct_tables(
     return out
 
 
+def _rounds_section(rows: list[Row], section: str) -> tuple[str, list[str], list[str], str] | None:
+    """(size, servers, queries, "N rounds of S s") of a section measured in rounds, if any."""
+    side = [r for r in rows if r["section"] == section]
+    if not side:
+        return None
+    servers = list(dict.fromkeys(r["target"] for r in side))
+    queries = list(dict.fromkeys(r["query"] for r in side))
+    return side[0]["size"], servers, queries, side[0]["note"].split(":")[0]
+
+
 def _side_table(rows: list[Row], val: dict[tuple[str, str, str, str, str], float]) -> list[str]:
     """Distinct queries with every server up at once, in alternating rounds: mean req/s and
     the ratio to Oxigraph server (what the issue-15 targets are judged on)."""
-    side = [r for r in rows if r["section"] == "http-side"]
-    if not side:
+    found = _rounds_section(rows, "http-side")
+    if found is None:
         return []
-    size = side[0]["size"]
-    servers = list(dict.fromkeys(r["target"] for r in side))
-    queries = list(dict.fromkeys(r["query"] for r in side))
+    size, servers, queries, rounds = found
     mine = [s for s in servers if s != "oxigraph"]
     body = []
     for q in queries:
@@ -270,7 +278,6 @@ def _side_table(rows: list[Row], val: dict[tuple[str, str, str, str, str], float
         cells = [q] + [_fmt(r) if (r := rate[s]) is not None else "—" for s in servers]
         cells += [f"{r / ox:.2f}x" if (r := rate[s]) and ox else "" for s in mine]
         body.append(cells)
-    rounds = side[0]["note"].split(":")[0]
     return [
         f"## HTTP at {size}, distinct mode side by side (all servers up at once, {rounds} each "
         "in turn)",
@@ -284,12 +291,10 @@ def _side_table(rows: list[Row], val: dict[tuple[str, str, str, str, str], float
 def _pages_table(rows: list[Row], val: dict[tuple[str, str, str, str, str], float]) -> list[str]:
     """Resource pages against a point lookup on the same server, in alternating rounds: mean
     req/s and a page's time over a point lookup's (the issue-15 target: at most 2x)."""
-    side = [r for r in rows if r["section"] == "http-pages"]
-    if not side:
+    found = _rounds_section(rows, "http-pages")
+    if found is None:
         return []
-    size = side[0]["size"]
-    servers = list(dict.fromkeys(r["target"] for r in side))
-    queries = list(dict.fromkeys(r["query"] for r in side))
+    size, servers, queries, rounds = found
     body = []
     for q in queries:
         rate = {s: val.get(("http-pages", size, s, q, "req_s")) for s in servers}
@@ -297,7 +302,6 @@ def _pages_table(rows: list[Row], val: dict[tuple[str, str, str, str, str], floa
         cells = [q] + [_fmt(r) if (r := rate[s]) is not None else "—" for s in servers]
         cells += [f"{p / r:.2f}x" if (r := rate[s]) and (p := point[s]) else "" for s in servers]
         body.append(cells)
-    rounds = side[0]["note"].split(":")[0]
     return [
         f"## HTTP at {size}, resource pages against a point lookup ({rounds} each in turn, "
         "on each server)",

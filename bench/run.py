@@ -328,11 +328,7 @@ def _side_by_side(path: Path, size: int, triples: int, cfg: Config, res: Results
         return
     for q, rates in found.items():
         for name, by_round in rates.items():
-            note = f"{len(by_round)} rounds of {seconds:g} s: " + ", ".join(
-                f"{r:.0f}" for r in by_round
-            )
-            res.add("http-side", size, triples, name, q, "req_s",
-                    sum(by_round) / len(by_round), "req/s", note)  # fmt: skip
+            _add_rounds(res, "http-side", size, triples, name, q, by_round, seconds)
         say(f"  {q:10s} " + side_by_side.report({q: rates}).splitlines()[-1])
     mine = [s for s in side_by_side.PAGE_SERVERS if s in servers]
     try:
@@ -343,13 +339,25 @@ def _side_by_side(path: Path, size: int, triples: int, cfg: Config, res: Results
         return
     for name, by_query in pages.items():
         for q, by_round in by_query.items():
-            note = f"{len(by_round)} rounds of {seconds:g} s: " + ", ".join(
-                f"{r:.0f}" for r in by_round
-            )
-            res.add("http-pages", size, triples, name, q, "req_s",
-                    sum(by_round) / len(by_round), "req/s", note)  # fmt: skip
+            _add_rounds(res, "http-pages", size, triples, name, q, by_round, seconds)
     for line in side_by_side.page_report(pages).splitlines()[2:]:
         say("  " + line)
+
+
+def _add_rounds(
+    res: Results,
+    section: str,
+    size: int,
+    triples: int,
+    server: str,
+    query: str,
+    by_round: list[float],
+    seconds: float,
+) -> None:
+    """One row of rounds measured in turn: their mean req/s, each round in the note."""
+    note = f"{len(by_round)} rounds of {seconds:g} s: " + ", ".join(f"{r:.0f}" for r in by_round)
+    res.add(section, size, triples, server, query, "req_s",
+            sum(by_round) / len(by_round), "req/s", note)  # fmt: skip
 
 
 def _measure_http(path: Path, size: int, triples: int, cfg: Config, res: Results) -> None:
