@@ -91,7 +91,7 @@ def task_request(key: str, url: str) -> AbstractContextManager[Any]:
 
 def task_path(url: str) -> str:
     """``request.path`` inside ``task_request(…, url)``, without making the context: the
-    PATH_INFO below, as Werkzeug reads it (UTF-8, what is not replaced)."""
+    PATH_INFO below, read as Werkzeug reads it (UTF-8, invalid bytes replaced)."""
     info = _path_info(urlsplit(url).path).encode("latin-1").decode("utf-8", "replace")
     return "/" + info.lstrip("/")
 
