@@ -41,7 +41,7 @@ def resource_html(
         f"  {_pager(desc, page_link)}\n"
         f"  {_graphs(desc, values)}\n"
         "</section>\n\n"
-        f"{'' if about is None else chr(10) + about + chr(10)}"
+        f"{'' if about is None else _lines(about)}"
         '\n\n<section class="card">\n  <h2>Statements about it</h2>\n  '
         f"{_statements(desc, values)}\n</section>\n\n"
         '<section class="card">\n  <h2>Referred to by</h2>\n  '
@@ -51,6 +51,11 @@ def resource_html(
 
 
 _NO_TYPE = '<span class="type muted">no type stated</span>'
+
+
+def _lines(html: str) -> str:
+    """``html`` on lines of its own."""
+    return f"\n{html}\n"
 
 
 def _chain_link(desc: Description, site: PageSite) -> str:
