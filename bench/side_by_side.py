@@ -34,7 +34,7 @@ if str(ROOT) not in sys.path:
 
 from bench import generate, peers  # noqa: E402
 from bench.httpload import run_distinct  # noqa: E402
-from bench.queries import Distinct, distinct_mix, write_pools  # noqa: E402
+from bench.queries import distinct_mix, write_pools  # noqa: E402
 
 SERVERS = ("cpkg", "cpkg-nocache", "oxigraph")
 QUERIES = ("point", "join", "construct")  # what every server answers (pages are cpkg's own)
@@ -61,6 +61,19 @@ def ratio(rates: dict[str, list[float]], of: str, to: str) -> float | None:
     return sum(rates.get(of, [])) / theirs if theirs else None
 
 
+def _rate(data: Path, work: Path | None, connections: int) -> Callable[[str, str, float], float]:
+    """``rate(endpoint, query, seconds)``: req/s of a distinct-mode run of one query of
+    ``distinct_mix`` against one endpoint, IRIs drawn from ``data``."""
+    pools = write_pools(data, (work or data.parent) / f"pools-{data.stem}")
+    mix = {d.name: d for d in distinct_mix()}
+
+    def rate(endpoint: str, query: str, seconds: float) -> float:
+        got = run_distinct(endpoint, mix[query], pools, connections=connections, duration=seconds)
+        return got.req_s
+
+    return rate
+
+
 def measure(
     data: Path,
     queries: Sequence[str] = QUERIES,
@@ -72,18 +85,14 @@ def measure(
     work: Path | None = None,
 ) -> dict[str, dict[str, list[float]]]:
     """req/s of each round, per query and server, every server started once and kept up."""
-    pools = write_pools(data, (work or data.parent) / f"pools-{data.stem}")
-    mix = {d.name: d for d in distinct_mix()}
+    rate = _rate(data, work, connections)
     found: dict[str, dict[str, list[float]]] = {}
     with contextlib.ExitStack() as stack:
         up = {name: stack.enter_context(peers.make(name, data)) for name in servers}
         for q in queries:
 
-            def run(name: str, duration: float = seconds, dq: Distinct = mix[q]) -> float:
-                result = run_distinct(
-                    up[name].endpoint, dq, pools, connections=connections, duration=duration
-                )
-                return result.req_s
+            def run(name: str, duration: float = seconds, q: str = q) -> float:
+                return rate(up[name].endpoint, q, duration)
 
             for name in servers:  # warm-up: forks the evaluators, opens connections
                 run(name, 1.0)
@@ -103,17 +112,13 @@ def page_times(
     """req/s of each round, per server and query: a distinct point lookup and the ``/id`` pages
     on one server in turn, so that a page's time is compared with a point lookup's of the same
     minutes."""
-    pools = write_pools(data, (work or data.parent) / f"pools-{data.stem}")
-    mix = {d.name: d for d in distinct_mix()}
+    rate = _rate(data, work, connections)
     found: dict[str, dict[str, list[float]]] = {}
     for name in servers:
         with peers.make(name, data) as up:
 
             def run(q: str, duration: float = seconds) -> float:
-                got = run_distinct(
-                    up.endpoint, mix[q], pools, connections=connections, duration=duration
-                )
-                return got.req_s
+                return rate(up.endpoint, q, duration)
 
             for q in ("point", *PAGES):
                 run(q, 1.0)
